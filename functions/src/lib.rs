@@ -1,0 +1,4 @@
+//! diandan's runtime core: the domain rules, the catalogue the rules check against, the
+//! `Store` with its backends, and the HTTP API as one router. It never depends on the generator.
+pub mod catalogue;
+pub mod domain;

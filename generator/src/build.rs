@@ -1,0 +1,94 @@
+//! The build pipeline as a recipe: load → validate → render → write, each step a named span.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use tracing::info_span;
+
+use crate::content::{self, Diagnostic};
+use crate::output::{self, WriteStats};
+use crate::render::{self, Site, Theme, Views};
+
+/// What a build needs to know besides the content.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The folder holding `content/` and `themes/`.
+    pub root: PathBuf,
+    /// "Today" for upcoming/past and open/closed: fixed in tests so output is reproducible.
+    pub today: NaiveDate,
+}
+
+/// Why a build produced no site.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("the content has {} problem(s)", .0.len())]
+    Content(Vec<Diagnostic>),
+    #[error(transparent)]
+    Theme(#[from] render::theme::ThemeError),
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+}
+
+/// Today in China (UTC+8), where every resident of the site lives.
+pub fn today_in_china() -> NaiveDate {
+    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    chrono::Utc::now().with_timezone(&offset).date_naive()
+}
+
+/// Loads, validates and renders the site in memory; writes nothing.
+pub fn build_site(opts: &BuildOptions) -> Result<Site, BuildError> {
+    let loaded = info_span!("load").in_scope(|| content::load(&opts.root));
+    let problems = info_span!("validate").in_scope(|| content::validate(&loaded));
+    if !problems.is_empty() {
+        return Err(BuildError::Content(problems));
+    }
+    let theme = info_span!("theme").in_scope(|| Theme::load(&theme_dir(&opts.root)))?;
+    let views = info_span!("views").in_scope(|| Views::new(&loaded.content, opts.today));
+    let site = info_span!("render").in_scope(|| render::render(&loaded.content, &views, &theme))?;
+    Ok(copy_images(&opts.root, site))
+}
+
+pub fn theme_dir(root: &Path) -> PathBuf {
+    root.join("themes").join("default")
+}
+
+/// Editors' images under `content/images/` are published as they are.
+fn copy_images(root: &Path, mut site: Site) -> Site {
+    let dir = root.join("content").join("images");
+    for e in walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+    {
+        if let (Ok(rel), Ok(bytes)) = (
+            e.path().strip_prefix(root.join("content")),
+            std::fs::read(e.path()),
+        ) {
+            site.files
+                .insert(rel.to_string_lossy().replace('\\', "/"), bytes);
+        }
+    }
+    site
+}
+
+/// A finished build: what was rendered and what was written.
+pub struct Built {
+    pub site: Site,
+    pub stats: WriteStats,
+    pub elapsed: Duration,
+}
+
+/// The whole recipe, ending with an atomic write into `out`.
+pub fn build(opts: &BuildOptions, out: &Path) -> anyhow::Result<Built> {
+    let started = Instant::now();
+    let site = build_site(opts)?;
+    let stats = info_span!("write").in_scope(|| output::write(&site, out)).map_err(|e| {
+        anyhow::anyhow!("writing the site into {} failed: {e} — check the folder is writable; the previous output was left as it was", out.display())
+    })?;
+    Ok(Built {
+        site,
+        stats,
+        elapsed: started.elapsed(),
+    })
+}

@@ -1,0 +1,13 @@
+//! The content model: loading `content/` strictly, locating every problem, validating references.
+
+pub mod diagnostic;
+pub mod load;
+pub mod locate;
+pub mod model;
+pub mod source;
+pub mod validate;
+
+pub use diagnostic::Diagnostic;
+pub use load::{load, Loaded};
+pub use model::Content;
+pub use validate::validate;

@@ -1,0 +1,109 @@
+// diandan: forms submit in place and counts stay live when JavaScript runs; without it the
+// plain HTML forms post and redirect, so nothing here is required.
+(function () {
+  "use strict";
+  var api = document.body.getAttribute("data-api") || "/api";
+
+  function text(el, s) { el.textContent = s; el.hidden = !s; }
+
+  function showCounts(t) {
+    document.querySelectorAll("[data-tally]").forEach(function (el) {
+      var id = el.getAttribute("data-id"), kind = el.getAttribute("data-tally");
+      if (kind === "program" && t.programs && t.programs[id]) {
+        text(el, "已有 " + t.programs[id].total + " 人点单");
+      } else if (kind === "lecturer" && t.lecturers && t.lecturers[id]) {
+        var l = t.lecturers[id];
+        text(el, l.reached ? "已有 " + l.nominations + " 人点将，讲座即将安排" : "已有 " + l.nominations + " 人点将，还差 " + (l.threshold - l.nominations) + " 人");
+      } else if (kind === "course" && t.courses && t.courses[id]) {
+        var c = t.courses[id];
+        text(el, c.places_left > 0 ? "还剩 " + c.places_left + " 个名额" : "名额已满，现有 " + c.waitlisted + " 人候补");
+      }
+    });
+  }
+
+  function refresh() {
+    if (!document.querySelector("[data-tally]") || !window.fetch) return;
+    fetch(api + "/tallies", { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (t) { if (t) showCounts(t); })
+      .catch(function () {});
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+    form.querySelectorAll(".error").forEach(function (el) { text(el, ""); });
+    var s = form.querySelector(".summary");
+    if (s) { s.hidden = true; s.querySelector("ul").innerHTML = ""; }
+  }
+
+  function showErrors(form, problem) {
+    var s = form.querySelector(".summary"), list = s.querySelector("ul");
+    var errors = problem.errors && problem.errors.length ? problem.errors : [{ field: "", message: problem.detail || problem.title || "提交没有成功，请稍后再试。" }];
+    errors.forEach(function (e) {
+      var input = e.field && form.querySelector("[name='" + e.field + "']");
+      var li = document.createElement("li");
+      if (input && input.id) {
+        input.setAttribute("aria-invalid", "true");
+        var msg = form.querySelector("#" + input.id + "-error");
+        if (msg) text(msg, e.message);
+        var a = document.createElement("a");
+        a.href = "#" + input.id; a.textContent = e.message;
+        li.appendChild(a);
+      } else { li.textContent = e.message; }
+      list.appendChild(li);
+    });
+    s.hidden = false; s.focus();
+  }
+
+  function receipt(kind, r) {
+    if (r.duplicate) return "您之前已经提交过了，已为您计入，不用重复提交。";
+    if (kind === "order") return "点单成功！" + (r.township_count != null ? "您乡镇已有 " + r.township_count + " 人点了这个节目。" : "");
+    if (kind === "nomination") return "点将成功！已有 " + r.count + " 人点将（满 " + r.threshold + " 人安排讲座）。";
+    if (kind === "registration") return null;
+    if (kind === "wish") return "已收到您的诉求，工作人员会在网站上公开回复。";
+    if (kind === "rating") return "谢谢您的评分！";
+    return "提交成功。";
+  }
+
+  function showResult(form, kind, r) {
+    var box = form.querySelector(".result");
+    box.innerHTML = "";
+    var p = document.createElement("p");
+    var msg = receipt(kind, r);
+    if (msg === null) {
+      p.textContent = r.status === "confirmed" ? "报名成功！请记下报名码：" : "名额已满，已为您排上候补。候补码：";
+      var code = document.createElement("p");
+      code.className = "code"; code.textContent = r.code;
+      box.appendChild(p); box.appendChild(code);
+      if (r.cancel_url) {
+        var a = document.createElement("a");
+        a.href = r.cancel_url; a.textContent = "不能来了？点这里取消报名";
+        box.appendChild(a);
+      }
+    } else { p.textContent = msg; box.appendChild(p); }
+  }
+
+  function submit(ev) {
+    var form = ev.target, kind = form.getAttribute("data-form");
+    if (!window.fetch || !window.FormData) return;
+    ev.preventDefault();
+    clearErrors(form);
+    var data = {};
+    new FormData(form).forEach(function (v, k) { if (v !== "") data[k] = v; });
+    if (data.child_age) data.child_age = Number(data.child_age);
+    if (data.stars) data.stars = Number(data.stars);
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    fetch(form.action, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(data) })
+      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
+      .then(function (res) {
+        if (res.ok) { showResult(form, kind, res.body); refresh(); }
+        else showErrors(form, res.body);
+      })
+      .catch(function () { showErrors(form, { detail: "网络不太好，提交没有成功，请稍后再试。" }); })
+      .then(function () { button.disabled = false; });
+  }
+
+  document.querySelectorAll("form[data-form]").forEach(function (f) { f.addEventListener("submit", submit); });
+  refresh();
+})();
