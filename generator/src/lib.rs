@@ -5,3 +5,4 @@ pub mod cli;
 pub mod content;
 pub mod output;
 pub mod render;
+pub mod serve;

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 pub mod build;
 pub mod check;
 pub mod new;
+pub mod serve;
 
 /// diandan — the catalogue site and form service of a county culture centre's 点单点将.
 #[derive(Debug, Parser)]
@@ -24,6 +25,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Create a new program, lecturer or course file from a template.
     New(new::NewArgs),
+    /// Serve the site and the API on 127.0.0.1, rebuilding on every change.
+    Serve(serve::ServeArgs),
 }
 
 /// Where the site's sources are.
@@ -40,6 +43,7 @@ impl Cli {
             Command::Build(args) => build::run(&args),
             Command::Check(args) => check::run(&args),
             Command::New(args) => new::run(&args),
+            Command::Serve(args) => serve::run(&args),
         }
     }
 }

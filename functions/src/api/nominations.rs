@@ -1,0 +1,277 @@
+//! `POST /api/nominations` (点将), its receipt, and taking a nomination back:
+//! `DELETE /api/nominations/{lecturer}` for apps, `POST …/{lecturer}/withdraw` for forms.
+
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Serialize;
+
+use super::facts;
+use super::fields::Checker;
+use super::forms::{self, Control, FieldSpec, FormSpec};
+use super::html::{self, escape};
+use super::input::{parse_query, read_submission, Fields, Mode};
+use super::problem::{ApiError, Subject};
+use super::respond;
+use super::state::ApiState;
+use crate::catalogue::{Catalogue, LecturerFacts};
+use crate::domain::{LecturerId, PersonName, ShortText};
+use crate::store::NewNomination;
+
+const FIELDS: &[&str] = &["lecturer", "township", "name", "phone", "topic"];
+
+#[derive(Serialize)]
+struct NominationAnswer {
+    duplicate: bool,
+    lecturer: LecturerId,
+    count: u32,
+    threshold: u32,
+    reached: bool,
+    crossed: bool,
+    receipt_url: String,
+}
+
+fn receipt_url(lecturer: &LecturerId, flag: Option<&str>) -> String {
+    let mut pairs = vec![("lecturer", lecturer.as_str())];
+    if let Some(flag) = flag {
+        pairs.push((flag, "1"));
+    }
+    format!("/api/nominations/receipt?{}", respond::query(&pairs))
+}
+
+pub(super) async fn post(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let (mode, fields) = match read_submission(&headers, body, FIELDS).await {
+        Ok(read) => read,
+        Err(rejected) => return respond::rejected(&state, rejected),
+    };
+    let catalogue = state.catalogue();
+    match nominate(&state, &catalogue, &fields).await {
+        Ok(answer) if mode == Mode::Json => {
+            let status = if answer.duplicate {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
+            respond::json(status, &answer)
+        }
+        Ok(answer) => respond::see_other(&answer.receipt_url),
+        Err(err) => respond::fail(&state, mode, err, &fields, || form(&catalogue)),
+    }
+}
+
+async fn nominate(
+    state: &ApiState,
+    catalogue: &Catalogue,
+    fields: &Fields,
+) -> Result<NominationAnswer, ApiError> {
+    let mut c = Checker::new(fields);
+    c.honeypot();
+    let lecturer = c.choice("lecturer", &catalogue.lecturers);
+    let township = c.choice("township", &catalogue.townships);
+    let name = c.name("name");
+    let phone = c.phone("phone");
+    let topic = c.optional_text::<1, 200>("topic");
+    let (Some((lecturer, facts)), Some((township, _)), Some(name), Some(phone)) =
+        (lecturer, township, name, phone)
+    else {
+        return Err(c.into_error());
+    };
+    c.finish()?;
+    let nomination = NewNomination {
+        lecturer: lecturer.clone(),
+        township,
+        person: state.secret().person_key(&phone),
+        name,
+        topic,
+        threshold: facts.threshold,
+        at: state.now(),
+    };
+    let out = (state.store().nominate(nomination).await)
+        .map_err(|e| ApiError::from_store(e, Subject::Nomination))?;
+    Ok(NominationAnswer {
+        duplicate: out.duplicate,
+        receipt_url: receipt_url(&lecturer, out.duplicate.then_some("duplicate")),
+        lecturer,
+        count: out.count,
+        threshold: out.threshold,
+        reached: out.count >= out.threshold,
+        crossed: out.crossed,
+    })
+}
+
+fn form(catalogue: &Catalogue) -> FormSpec {
+    let lecturers = (catalogue.lecturers.iter())
+        .map(|(id, l)| (id.to_string(), l.name.clone()))
+        .collect();
+    FormSpec {
+        action: "/api/nominations".into(),
+        title: "点将：请志愿者老师来家乡开讲".into(),
+        intro: None,
+        submit: "提交点将",
+        fields: vec![
+            FieldSpec::new("lecturer", Control::Select(lecturers), true),
+            FieldSpec::new(
+                "township",
+                Control::Select(facts::township_options(catalogue)),
+                true,
+            )
+            .hint("希望老师到哪个乡镇（街道）开讲。"),
+            FieldSpec::new(
+                "name",
+                Control::Text {
+                    max: PersonName::MAX_CHARS,
+                },
+                true,
+            ),
+            FieldSpec::new("phone", Control::Phone, true)
+                .hint("只用来确认每人点将一次，不会公开。"),
+            FieldSpec::new(
+                "topic",
+                Control::TextArea {
+                    max: ShortText::MAX_CHARS,
+                },
+                false,
+            ),
+        ],
+    }
+}
+
+/// Words for where a lecturer's nominations stand.
+fn progress(facts: &LecturerFacts, count: u32) -> String {
+    if count >= facts.threshold {
+        format!(
+            "已有 <strong>{count}</strong> 人点将，达到了 {} 人。文化馆会尽快安排{}到乡村公益讲坛开讲，日期会在网站上公布。",
+            facts.threshold,
+            escape(&facts.name)
+        )
+    } else {
+        format!(
+            "已有 <strong>{count}</strong> 人点将，满 {} 人即安排讲座，还差 {} 人。欢迎转告亲友一起点将。",
+            facts.threshold,
+            facts.threshold - count
+        )
+    }
+}
+
+/// `GET /api/nominations/receipt?lecturer=…[&duplicate=1|&withdrawn=1]`.
+pub(super) async fn receipt(State(state): State<ApiState>, RawQuery(query): RawQuery) -> Response {
+    let q = parse_query(query.as_deref());
+    let catalogue = state.catalogue();
+    let found = (q.get("lecturer"))
+        .and_then(|l| l.parse::<LecturerId>().ok())
+        .and_then(|id| catalogue.lecturers.get_key_value(&id));
+    let Some((lecturer, facts)) = found else {
+        return html::error_page(&state.chrome(), &ApiError::not_found("没有找到这位讲师。"));
+    };
+    let count = match state.tallies().await {
+        Ok(t) => t
+            .lecturers
+            .get(lecturer)
+            .map(|l| l.nominations)
+            .unwrap_or(0),
+        Err(e) => {
+            return html::error_page(
+                &state.chrome(),
+                &ApiError::from_store(e, Subject::Nomination),
+            )
+        }
+    };
+    let name = escape(&facts.name);
+    let heading = if q.get("withdrawn").is_some() {
+        format!("<h1>已撤回您对{name}的点将</h1>\n")
+    } else if q.get("duplicate").is_some() {
+        format!("<h1>您已经为{name}点过将了</h1>\n<p>每人对每位老师点将一次，这次没有重复计数。谢谢您！</p>\n")
+    } else {
+        format!("<h1>点将成功，谢谢您！</h1>\n<p>您点了{name}。</p>\n")
+    };
+    let body = format!("{heading}<p>{}</p>\n", progress(facts, count));
+    html::respond(
+        StatusCode::OK,
+        html::page(&state.chrome(), "点将回执", &body),
+    )
+}
+
+fn lecturer_of(
+    catalogue: &Catalogue,
+    path: Result<Path<String>, PathRejection>,
+) -> Option<LecturerId> {
+    let Path(raw) = path.ok()?;
+    let id = raw.parse::<LecturerId>().ok()?;
+    catalogue.lecturers.contains_key(&id).then_some(id)
+}
+
+fn withdraw_form(lecturer: &LecturerId, facts: &LecturerFacts) -> FormSpec {
+    FormSpec {
+        action: format!("/api/nominations/{lecturer}/withdraw"),
+        title: format!("撤回对{}的点将", facts.name),
+        intro: Some("请填写点将时用的手机号码。点将人数达到开讲人数后就不能撤回了。".into()),
+        submit: "撤回点将",
+        fields: vec![FieldSpec::new("phone", Control::Phone, true)],
+    }
+}
+
+/// `GET /api/nominations/{lecturer}/withdraw`: the form, for browsers without JavaScript.
+pub(super) async fn withdraw_page(
+    State(state): State<ApiState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Response {
+    let catalogue = state.catalogue();
+    let Some((lecturer, facts)) =
+        lecturer_of(&catalogue, path).and_then(|id| catalogue.lecturers.get_key_value(&id))
+    else {
+        return html::error_page(&state.chrome(), &ApiError::not_found("没有找到这位讲师。"));
+    };
+    let spec = withdraw_form(lecturer, facts);
+    let body = forms::render(&spec, &Fields::default(), &[]);
+    html::respond(
+        StatusCode::OK,
+        html::page(&state.chrome(), &spec.title, &body),
+    )
+}
+
+/// `DELETE /api/nominations/{lecturer}` (JSON) and `POST …/withdraw` (form), body: `phone`.
+pub(super) async fn withdraw(
+    State(state): State<ApiState>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let catalogue = state.catalogue();
+    let lecturer = lecturer_of(&catalogue, path);
+    let (mode, fields) = match read_submission(&headers, body, &["phone"]).await {
+        Ok(read) => read,
+        Err(rejected) => return respond::rejected(&state, rejected),
+    };
+    let Some((lecturer, facts)) = lecturer.and_then(|id| catalogue.lecturers.get_key_value(&id))
+    else {
+        let err = ApiError::not_found("没有找到这位讲师。");
+        return respond::page_error(&state, mode == Mode::Json, err);
+    };
+    let mut c = Checker::new(&fields);
+    c.honeypot();
+    let phone = c.phone("phone");
+    let result = match phone {
+        Some(phone) if !c.has_errors() => {
+            let person = state.secret().person_key(&phone);
+            (state.store().withdraw_nomination(lecturer, &person).await)
+                .map_err(|e| ApiError::from_store(e, Subject::Nomination))
+        }
+        _ => Err(c.into_error()),
+    };
+    match result {
+        Ok(count) if mode == Mode::Json => respond::json(
+            StatusCode::OK,
+            &serde_json::json!({ "lecturer": lecturer, "withdrawn": true, "count": count }),
+        ),
+        Ok(_) => respond::see_other(&receipt_url(lecturer, Some("withdrawn"))),
+        Err(err) => respond::fail(&state, mode, err, &fields, || {
+            withdraw_form(lecturer, facts)
+        }),
+    }
+}

@@ -1,0 +1,209 @@
+//! `POST /api/orders` (点单) and its receipt page `GET /api/orders/receipt`.
+
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Serialize;
+
+use super::facts::{self, SlotSummary};
+use super::fields::Checker;
+use super::forms::{Control, FieldSpec, FormSpec};
+use super::html::{self, escape};
+use super::input::{parse_query, read_submission, Fields, Mode};
+use super::problem::{ApiError, Subject};
+use super::respond;
+use super::state::ApiState;
+use crate::catalogue::Catalogue;
+use crate::domain::{PersonName, ProgramId, ShortText, TownshipId};
+use crate::store::NewOrder;
+
+const FIELDS: &[&str] = &["program", "township", "name", "phone", "note"];
+
+#[derive(Serialize)]
+struct OrderAnswer {
+    duplicate: bool,
+    program: ProgramId,
+    township: TownshipId,
+    township_count: u32,
+    program_total: u32,
+    next_stage: Option<SlotSummary>,
+    receipt_url: String,
+}
+
+pub(super) async fn post(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let (mode, fields) = match read_submission(&headers, body, FIELDS).await {
+        Ok(read) => read,
+        Err(rejected) => return respond::rejected(&state, rejected),
+    };
+    let catalogue = state.catalogue();
+    match place(&state, &catalogue, &fields).await {
+        Ok(answer) if mode == Mode::Json => {
+            let status = if answer.duplicate {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
+            respond::json(status, &answer)
+        }
+        Ok(answer) => respond::see_other(&answer.receipt_url),
+        Err(err) => respond::fail(&state, mode, err, &fields, || form(&catalogue)),
+    }
+}
+
+async fn place(
+    state: &ApiState,
+    catalogue: &Catalogue,
+    fields: &Fields,
+) -> Result<OrderAnswer, ApiError> {
+    let order = check(state, catalogue, fields)?;
+    let (program, township) = (order.program.clone(), order.township.clone());
+    let outcome =
+        (state.store().order(order).await).map_err(|e| ApiError::from_store(e, Subject::Order))?;
+    let today = state.now().date_naive();
+    let next = facts::next_stage(catalogue, &township, today).map(|(id, s)| facts::summary(id, s));
+    let mut pairs = vec![
+        ("program", program.as_str()),
+        ("township", township.as_str()),
+    ];
+    if outcome.duplicate {
+        pairs.push(("duplicate", "1"));
+    }
+    Ok(OrderAnswer {
+        duplicate: outcome.duplicate,
+        receipt_url: format!("/api/orders/receipt?{}", respond::query(&pairs)),
+        program,
+        township,
+        township_count: outcome.township_count,
+        program_total: outcome.program_total,
+        next_stage: next,
+    })
+}
+
+fn check(state: &ApiState, catalogue: &Catalogue, fields: &Fields) -> Result<NewOrder, ApiError> {
+    let mut c = Checker::new(fields);
+    c.honeypot();
+    let program = c.choice("program", &catalogue.programs);
+    if let Some((_, facts)) = &program {
+        if !facts.orderable {
+            let detail = format!("“{}”目前暂停点单，请看看其他节目。", facts.title);
+            return Err(ApiError::conflict(
+                "closed",
+                "这个节目暂不接受点单",
+                &detail,
+            ));
+        }
+    }
+    let township = c.choice("township", &catalogue.townships);
+    let name = c.name("name");
+    let phone = c.phone("phone");
+    let note = c.optional_text::<1, 200>("note");
+    let (Some((program, _)), Some((township, _)), Some(name), Some(phone)) =
+        (program, township, name, phone)
+    else {
+        return Err(c.into_error());
+    };
+    c.finish()?;
+    Ok(NewOrder {
+        program,
+        township,
+        person: state.secret().person_key(&phone),
+        name,
+        note,
+        at: state.now(),
+    })
+}
+
+/// The order form, for re-showing after a mistake.
+fn form(catalogue: &Catalogue) -> FormSpec {
+    let programs = (catalogue.programs.iter())
+        .filter(|(_, p)| p.orderable)
+        .map(|(id, p)| (id.to_string(), p.title.clone()))
+        .collect();
+    FormSpec {
+        action: "/api/orders".into(),
+        title: "点单：为家乡的周末农家戏台选节目".into(),
+        intro: None,
+        submit: "提交点单",
+        fields: vec![
+            FieldSpec::new("program", Control::Select(programs), true),
+            FieldSpec::new(
+                "township",
+                Control::Select(facts::township_options(catalogue)),
+                true,
+            )
+            .hint("节目会安排到这个乡镇（街道）的周末农家戏台。"),
+            FieldSpec::new(
+                "name",
+                Control::Text {
+                    max: PersonName::MAX_CHARS,
+                },
+                true,
+            ),
+            FieldSpec::new("phone", Control::Phone, true)
+                .hint("只用来确认每人每个节目点一次，不会公开。"),
+            FieldSpec::new(
+                "note",
+                Control::TextArea {
+                    max: ShortText::MAX_CHARS,
+                },
+                false,
+            ),
+        ],
+    }
+}
+
+/// `GET /api/orders/receipt?program=…&township=…[&duplicate=1]`.
+pub(super) async fn receipt(State(state): State<ApiState>, RawQuery(query): RawQuery) -> Response {
+    let q = parse_query(query.as_deref());
+    let catalogue = state.catalogue();
+    let program = (q.get("program"))
+        .and_then(|p| p.parse::<ProgramId>().ok())
+        .and_then(|id| catalogue.programs.get_key_value(&id));
+    let township = (q.get("township"))
+        .and_then(|t| t.parse::<TownshipId>().ok())
+        .and_then(|id| catalogue.townships.get_key_value(&id));
+    let (Some((program, facts)), Some((township, place))) = (program, township) else {
+        return html::error_page(
+            &state.chrome(),
+            &ApiError::not_found("没有找到这条点单记录。"),
+        );
+    };
+    let tallies = match state.tallies().await {
+        Ok(t) => t,
+        Err(e) => {
+            return html::error_page(&state.chrome(), &ApiError::from_store(e, Subject::Order))
+        }
+    };
+    let tally = tallies.programs.get(program).cloned().unwrap_or_default();
+    let here = tally.by_township.get(township).copied().unwrap_or(0);
+    let mut body = if q.get("duplicate").is_some() {
+        "<h1>您已经点过这个节目了</h1>\n<p>每人每个节目算一次，这次没有重复计数。谢谢您的热情！</p>\n".to_owned()
+    } else {
+        "<h1>点单成功，谢谢您！</h1>\n".to_owned()
+    };
+    body.push_str(&format!(
+        "<p>目前{}已有 <strong>{here}</strong> 人点了“{}”，全县共 {} 人。</p>\n\
+         <p>点的人越多，这个节目越会优先安排到本乡镇（街道）的周末农家戏台。</p>\n",
+        escape(&place.name),
+        escape(&facts.title),
+        tally.total
+    ));
+    let today = state.now().date_naive();
+    body.push_str(&match facts::next_stage(&catalogue, township, today) {
+        Some((_, slot)) => format!(
+            "<p>{}下一场周末农家戏台：{}。排定的节目会在网站上公布。</p>\n",
+            escape(&place.name),
+            escape(&facts::when_and_where(slot))
+        ),
+        None => "<p>下一场的日期还没有排出来，排好后会在网站上公布。</p>\n".to_owned(),
+    });
+    html::respond(
+        StatusCode::OK,
+        html::page(&state.chrome(), "点单回执", &body),
+    )
+}

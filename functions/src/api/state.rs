@@ -1,0 +1,114 @@
+//! What every handler shares: the store, the current catalogue (swapped after each site
+//! rebuild), the person-hash secret, the clock and the site's base URL.
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use chrono::{DateTime, FixedOffset};
+
+use super::html::Chrome;
+use crate::catalogue::Catalogue;
+use crate::clock::{system_clock, Clock};
+use crate::domain::Secret;
+use crate::store::{Store, StoreError, Tallies, TallyLimits};
+
+/// Cheap to clone; clones share the store and the catalogue slot.
+#[derive(Clone)]
+pub struct ApiState {
+    store: Arc<dyn Store>,
+    catalogue: Arc<RwLock<Arc<Catalogue>>>,
+    secret: Arc<Secret>,
+    clock: Clock,
+    base_url: Option<Arc<str>>,
+}
+
+impl ApiState {
+    /// A state on the real clock, linking to the catalogue's `site.base_url`.
+    pub fn new(store: Arc<dyn Store>, catalogue: Catalogue, secret: Secret) -> Self {
+        Self {
+            store,
+            catalogue: Arc::new(RwLock::new(Arc::new(catalogue))),
+            secret: Arc::new(secret),
+            clock: system_clock(),
+            base_url: None,
+        }
+    }
+
+    /// Fixes "now" (tests; replaying a day).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Links pages to this site instead of the catalogue's `base_url`: `diandan serve` passes
+    /// `http://127.0.0.1:PORT`, or `""` to link within whatever origin serves the page.
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        let url: String = base_url.into();
+        self.base_url = Some(url.trim_end_matches('/').into());
+        self
+    }
+
+    /// The catalogue as of now. Hold the `Arc` for one request: a swap does not disturb it.
+    pub fn catalogue(&self) -> Arc<Catalogue> {
+        let slot = self
+            .catalogue
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&slot)
+    }
+
+    /// Puts a freshly built catalogue in place; requests already running keep the old one.
+    pub fn replace_catalogue(&self, catalogue: Catalogue) {
+        let mut slot = self
+            .catalogue
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        *slot = Arc::new(catalogue);
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        Arc::clone(&self.store)
+    }
+
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    pub fn now(&self) -> DateTime<FixedOffset> {
+        (self.clock)()
+    }
+
+    /// The public tallies with the current catalogue's thresholds and capacities.
+    pub async fn tallies(&self) -> Result<Tallies, StoreError> {
+        let limits = TallyLimits::from_catalogue(&self.catalogue());
+        self.store.tallies(&limits).await
+    }
+
+    /// The site's base URL, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(url) => url.to_string(),
+            None => (self.catalogue().site.base_url.trim_end_matches('/')).to_owned(),
+        }
+    }
+
+    /// Where clients reach `/api` from outside: the catalogue's `api_url` if absolute, else
+    /// that path under the base URL. Used for links handed out in JSON (the cancel URL).
+    pub fn api_root(&self) -> String {
+        let catalogue = self.catalogue();
+        let api = catalogue.site.api_url.trim_end_matches('/');
+        if api.starts_with("http://") || api.starts_with("https://") {
+            api.to_owned()
+        } else if api.is_empty() {
+            format!("{}/api", self.base_url())
+        } else {
+            format!("{}/{}", self.base_url(), api.trim_start_matches('/'))
+        }
+    }
+
+    pub(super) fn chrome(&self) -> Chrome {
+        Chrome {
+            base_url: self.base_url(),
+            site_title: self.catalogue().site.title.clone(),
+        }
+    }
+}

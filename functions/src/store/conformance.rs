@@ -1,0 +1,106 @@
+//! The store conformance suite, written once against [`Store`] and run for every backend.
+//!
+//! A backend's test file invokes [`store_conformance_tests!`](crate::store_conformance_tests)
+//! with an expression that makes a fresh, empty store; each case becomes its own
+//! `#[tokio::test]`, so failures are reported case by case. The test crate needs `tokio` (with
+//! `macros` and `rt-multi-thread`) among its dependencies.
+//!
+//! The cases panic on failure, as tests do; they are public only so the macro can call them.
+
+mod cases;
+mod courses;
+mod public;
+
+pub use cases::*;
+pub use courses::*;
+pub use public::*;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+
+use crate::clock::china_offset;
+use crate::domain::{PersonKey, PersonName, Phone, Secret};
+use crate::store::Store;
+
+/// What the cases receive: a fresh, empty store.
+pub type Shared = Arc<dyn Store>;
+
+/// Expands to one `#[tokio::test]` per conformance case, each on a fresh store made by the
+/// given expression (a future of `Arc<impl Store>` or `Arc<dyn Store>`).
+///
+/// ```text
+/// diandan_functions::store_conformance_tests!(async {
+///     std::sync::Arc::new(SqliteStore::temporary().expect("a temporary store"))
+/// });
+/// ```
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:expr) => {
+        $crate::store_conformance_tests!(@cases $make;
+            order_repeat_is_counted_once,
+            orders_are_tallied_per_township_and_in_total,
+            closed_orders_may_be_placed_again,
+            concurrent_orders_are_counted_exactly,
+            nomination_repeat_is_counted_once,
+            concurrent_nominations_cross_the_threshold_once,
+            withdrawal_is_allowed_before_the_threshold_only,
+            withdrawing_nothing_is_not_found,
+            registrations_confirm_then_waitlist_then_refuse,
+            concurrent_registrations_never_exceed_capacity,
+            same_child_twice_is_a_duplicate,
+            cancel_promotes_the_first_waitlisted,
+            cancelling_a_waitlisted_place_promotes_nobody,
+            cancel_refuses_a_wrong_token,
+            concurrent_cancels_promote_each_waiter_once,
+            registration_view_needs_the_token,
+            rating_is_once_per_person_per_slot,
+            wishes_are_public_only_when_replied,
+            public_wishes_never_carry_contact_details,
+            tallies_have_the_design_shape,
+            lecture_requests_list_crossed_lecturers,
+            purge_drops_expired_personal_data,
+        );
+    };
+    (@cases $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let store: ::std::sync::Arc<dyn $crate::store::Store> = $make.await;
+                $crate::store::conformance::$case(store).await;
+            }
+        )*
+    };
+}
+
+/// The secret the cases hash persons with.
+pub fn secret() -> Secret {
+    Secret::new("conformance-suite-secret").expect("a long enough secret")
+}
+
+/// A distinct phone number per index.
+pub fn phone(i: u32) -> Phone {
+    Phone::parse(&format!("138{:08}", i)).expect("a valid mobile number")
+}
+
+/// A distinct person per index.
+pub fn person(i: u32) -> PersonKey {
+    secret().person_key(&phone(i))
+}
+
+pub fn name(s: &str) -> PersonName {
+    PersonName::parse(s).expect("a valid name")
+}
+
+/// A time on a day of December 2026, China time.
+pub fn day(d: u32) -> DateTime<FixedOffset> {
+    china_offset()
+        .with_ymd_and_hms(2026, 12, d, 10, 0, 0)
+        .single()
+        .expect("a valid date")
+}
+
+/// Parses an id the cases spell out.
+pub fn id<T: TryFrom<String>>(s: &str) -> T {
+    T::try_from(s.to_owned()).unwrap_or_else(|_| panic!("{s} is a valid id"))
+}

@@ -1,0 +1,113 @@
+//! The store: demand and registrations, spoken in domain operations (DESIGN §5), with one
+//! shared conformance suite that every backend passes.
+
+pub mod conformance;
+pub mod sqlite;
+mod types;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    CancelToken, ConfirmationCode, LecturerId, PersonKey, ProgramId, ReplyText, SlotId, TownshipId,
+};
+
+pub use sqlite::SqliteStore;
+pub use types::*;
+
+/// How long orders, nominations and ratings keep a person's key before cleanup may drop them.
+pub const PERSONAL_DATA_DAYS: i64 = 365;
+
+/// Why an operation did not happen. Callers match on it; the API maps it to a status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("this was already recorded")]
+    Duplicate,
+    #[error("no places are left and the waitlist is full")]
+    Full,
+    #[error("the threshold was reached: nominations can no longer be withdrawn")]
+    Frozen,
+    #[error("no such record")]
+    NotFound,
+    #[error("the registration was already cancelled")]
+    AlreadyCancelled,
+    #[error("the token does not match")]
+    BadToken,
+    #[error("the store failed: {0}")]
+    Backend(String),
+}
+
+/// The domain operations every backend provides, each atomic on its own.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Counts an order, at most one open order per person per program; a repeat is reported
+    /// as `duplicate` and counts nothing.
+    async fn order(&self, order: NewOrder) -> Result<OrderOutcome, StoreError>;
+
+    /// Closes the open orders of a program in a township (it was performed there), so those
+    /// residents may order it again. Returns how many were closed. Used by the planner.
+    async fn close_orders(
+        &self,
+        program: &ProgramId,
+        township: &TownshipId,
+        at: Time,
+    ) -> Result<u32, StoreError>;
+
+    /// Counts a nomination, one per person per lecturer. `crossed` is true exactly once per
+    /// lecturer, and that nomination records a lecture request.
+    async fn nominate(&self, nomination: NewNomination) -> Result<NominationOutcome, StoreError>;
+
+    /// Takes a nomination back; `Frozen` once the threshold was crossed, `NotFound` if the
+    /// person had none. Returns the lecturer's remaining count.
+    async fn withdraw_nomination(
+        &self,
+        lecturer: &LecturerId,
+        person: &PersonKey,
+    ) -> Result<u32, StoreError>;
+
+    /// Confirms while places remain, then waitlists, then refuses with `Full`; the same child
+    /// (guardian's phone + child's name) twice for a course is `Duplicate`.
+    async fn register(&self, registration: NewRegistration) -> Result<Registered, StoreError>;
+
+    /// Cancels and, if a confirmed place was freed, promotes the first waitlisted registration.
+    async fn cancel(
+        &self,
+        code: &ConfirmationCode,
+        token: &CancelToken,
+    ) -> Result<Cancellation, StoreError>;
+
+    /// A registration as its holder sees it (the token proves they hold it).
+    async fn registration(
+        &self,
+        code: &ConfirmationCode,
+        token: &CancelToken,
+    ) -> Result<RegistrationView, StoreError>;
+
+    /// Records a wish; it stays unpublished until staff reply.
+    async fn wish(&self, wish: NewWish) -> Result<WishId, StoreError>;
+
+    /// Staff's public reply (replaces an earlier one).
+    async fn reply(&self, id: WishId, text: ReplyText, at: Time) -> Result<(), StoreError>;
+
+    /// Hides a wish from the public for good (abuse, personal data in the text).
+    async fn hide(&self, id: WishId) -> Result<(), StoreError>;
+
+    /// Replied, not hidden wishes, newest reply first, with masked names and no contact.
+    async fn answered_wishes(&self) -> Result<Vec<PublicWish>, StoreError>;
+
+    /// Records a rating, one per person per slot.
+    async fn rate(&self, rating: NewRating) -> Result<(), StoreError>;
+
+    /// Count, mean and histogram of the ratings of every rated slot.
+    async fn rating_summaries(&self) -> Result<BTreeMap<SlotId, RatingSummary>, StoreError>;
+
+    /// The public tallies (DESIGN §6), shaped with the catalogue's thresholds and capacities.
+    async fn tallies(&self, limits: &TallyLimits) -> Result<Tallies, StoreError>;
+
+    /// Lecturers who crossed their threshold, in the order they crossed it.
+    async fn lecture_requests(&self) -> Result<Vec<LectureRequest>, StoreError>;
+
+    /// Deletes personal rows whose expiry has passed. Returns how many went.
+    async fn purge_expired(&self, now: Time) -> Result<u64, StoreError>;
+}

@@ -1,0 +1,348 @@
+//! The embedded store: one SQLite file (WAL) used by `diandan serve` and the CLI.
+//!
+//! One connection sits behind a mutex and is used from `spawn_blocking`; every operation is a
+//! single `BEGIN IMMEDIATE` transaction, so counts are exact under any concurrency, and other
+//! processes on the same file (the planner) wait on `busy_timeout` instead of failing.
+
+mod courses;
+mod demand;
+mod public;
+mod schema;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rand::RngCore;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use super::*;
+use crate::domain::{
+    CancelToken, ConfirmationCode, LecturerId, PersonKey, ProgramId, ReplyText, SlotId, TownshipId,
+};
+
+pub use schema::current_version as schema_version;
+
+/// How long a write waits for another process holding the file before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(format!("sqlite: {e}"))
+    }
+}
+
+/// The SQLite backend of [`Store`].
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    /// Set for [`SqliteStore::temporary`]: the files to delete when the store goes.
+    temp_path: Option<PathBuf>,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its parent folders if needed) and migrates the store at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(format!(
+                "sqlite refused WAL mode for {} (got {mode})",
+                path.display()
+            )));
+        }
+        Self::prepare(conn, None)
+    }
+
+    /// A store in memory, gone when dropped: for unit tests.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::prepare(Connection::open_in_memory()?, None)
+    }
+
+    /// A store in a fresh file under the system's temporary folder, deleted when dropped.
+    /// Unlike [`SqliteStore::in_memory`] it runs exactly as a real file does (WAL and all).
+    pub fn temporary() -> Result<Self, StoreError> {
+        let mut bytes = [0u8; 8];
+        rand::rng().fill_bytes(&mut bytes);
+        let name = format!(
+            "diandan-{}-{}.sqlite",
+            std::process::id(),
+            hex::encode(bytes)
+        );
+        let path = std::env::temp_dir().join(name);
+        let mut store = Self::open(&path)?;
+        store.temp_path = Some(path);
+        Ok(store)
+    }
+
+    fn prepare(mut conn: Connection, temp_path: Option<PathBuf>) -> Result<Self, StoreError> {
+        // NORMAL is durable across application crashes in WAL mode and much faster than FULL.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        schema::migrate(&mut conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            temp_path,
+        })
+    }
+
+    /// Runs `f` on the connection off the async threads.
+    async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic inside an earlier operation rolled its transaction back when the
+            // transaction was dropped, so the connection is still sound to use.
+            let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed only if `f` succeeds.
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Runs `f` in one read transaction, so it sees a single consistent state.
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            f(&tx)
+        })
+        .await
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if let Some(path) = &self.temp_path {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.clone().into_os_string();
+                file.push(suffix);
+                // Best effort: a leftover temp file is harmless.
+                let _ = std::fs::remove_file(file);
+            }
+        }
+    }
+}
+
+/// Reads an id written by this store back into its type.
+fn parse_id<T: TryFrom<String>>(raw: String) -> Result<T, StoreError> {
+    T::try_from(raw.clone())
+        .map_err(|_| StoreError::Backend(format!("the store holds a malformed id {raw:?}")))
+}
+
+/// Reads a timestamp written by this store.
+fn parse_time(raw: &str) -> Result<Time, StoreError> {
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .map_err(|_| StoreError::Backend(format!("the store holds a malformed time {raw:?}")))
+}
+
+/// When data about a person, recorded at `at`, may be purged.
+fn personal_expiry(at: &Time) -> i64 {
+    (*at + chrono::Duration::days(PERSONAL_DATA_DAYS)).timestamp()
+}
+
+/// Counts fit in u32 for any real county; saturate rather than wrap if one ever did not.
+fn count(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn order(&self, order: NewOrder) -> Result<OrderOutcome, StoreError> {
+        self.write(move |tx| demand::order(tx, &order)).await
+    }
+
+    async fn close_orders(
+        &self,
+        program: &ProgramId,
+        township: &TownshipId,
+        at: Time,
+    ) -> Result<u32, StoreError> {
+        let (program, township) = (program.clone(), township.clone());
+        self.write(move |tx| demand::close_orders(tx, &program, &township, &at))
+            .await
+    }
+
+    async fn nominate(&self, nomination: NewNomination) -> Result<NominationOutcome, StoreError> {
+        self.write(move |tx| demand::nominate(tx, &nomination))
+            .await
+    }
+
+    async fn withdraw_nomination(
+        &self,
+        lecturer: &LecturerId,
+        person: &PersonKey,
+    ) -> Result<u32, StoreError> {
+        let (lecturer, person) = (lecturer.clone(), person.clone());
+        self.write(move |tx| demand::withdraw(tx, &lecturer, &person))
+            .await
+    }
+
+    async fn register(&self, registration: NewRegistration) -> Result<Registered, StoreError> {
+        self.write(move |tx| courses::register(tx, &registration))
+            .await
+    }
+
+    async fn cancel(
+        &self,
+        code: &ConfirmationCode,
+        token: &CancelToken,
+    ) -> Result<Cancellation, StoreError> {
+        let (code, token) = (code.clone(), token.clone());
+        self.write(move |tx| courses::cancel(tx, &code, &token))
+            .await
+    }
+
+    async fn registration(
+        &self,
+        code: &ConfirmationCode,
+        token: &CancelToken,
+    ) -> Result<RegistrationView, StoreError> {
+        let (code, token) = (code.clone(), token.clone());
+        self.read(move |tx| courses::view(tx, &code, &token)).await
+    }
+
+    async fn wish(&self, wish: NewWish) -> Result<WishId, StoreError> {
+        self.write(move |tx| public::wish(tx, &wish)).await
+    }
+
+    async fn reply(&self, id: WishId, text: ReplyText, at: Time) -> Result<(), StoreError> {
+        self.write(move |tx| public::reply(tx, id, &text, &at))
+            .await
+    }
+
+    async fn hide(&self, id: WishId) -> Result<(), StoreError> {
+        self.write(move |tx| public::hide(tx, id)).await
+    }
+
+    async fn answered_wishes(&self) -> Result<Vec<PublicWish>, StoreError> {
+        self.read(public::answered_wishes).await
+    }
+
+    async fn rate(&self, rating: NewRating) -> Result<(), StoreError> {
+        self.write(move |tx| public::rate(tx, &rating)).await
+    }
+
+    async fn rating_summaries(&self) -> Result<BTreeMap<SlotId, RatingSummary>, StoreError> {
+        self.read(public::rating_summaries).await
+    }
+
+    async fn tallies(&self, limits: &TallyLimits) -> Result<Tallies, StoreError> {
+        let raw = self.read(public::raw_counts).await?;
+        Ok(Tallies::assemble(raw, limits))
+    }
+
+    async fn lecture_requests(&self) -> Result<Vec<LectureRequest>, StoreError> {
+        self.read(demand::lecture_requests).await
+    }
+
+    async fn purge_expired(&self, now: Time) -> Result<u64, StoreError> {
+        self.write(move |tx| public::purge_expired(tx, &now)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::params;
+
+    use crate::store::conformance::{day, id, name, person};
+
+    fn order(who: u32) -> NewOrder {
+        NewOrder {
+            program: id("minju"),
+            township: id("nanyu"),
+            person: person(who),
+            name: name("张三"),
+            note: None,
+            at: day(1),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_file_store_keeps_its_data_and_schema_across_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".diandan").join("store.sqlite");
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            store.order(order(1)).await.unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let again = store.order(order(1)).await.unwrap();
+        assert!(again.duplicate, "the first order survived the reopen");
+        let conn = store.conn.lock().unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, schema_version());
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[tokio::test]
+    async fn a_newer_schema_is_refused_rather_than_misread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", 99).unwrap();
+        }
+        let err = SqliteStore::open(&path).err().expect("refused");
+        assert!(err.to_string().contains("newer"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn temporary_stores_clean_up_after_themselves() {
+        let store = SqliteStore::temporary().unwrap();
+        let path = store.temp_path.clone().unwrap();
+        store.order(order(1)).await.unwrap();
+        assert!(path.exists());
+        drop(store);
+        assert!(!path.exists());
+    }
+
+    #[tokio::test]
+    async fn the_database_enforces_one_open_order_too() {
+        let store = SqliteStore::in_memory().unwrap();
+        store.order(order(1)).await.unwrap();
+        let conn = store.conn.lock().unwrap();
+        let again = conn.execute(
+            "INSERT INTO orders (program, township, person, name, created_at, expires_at)
+             VALUES ('minju', 'ganzhe', ?1, 'x', 'now', 0)",
+            params![person(1).as_str()],
+        );
+        assert!(again.is_err(), "the unique index backs the rule");
+    }
+}

@@ -1,0 +1,117 @@
+//! The SQLite schema as an ordered list of migrations; `PRAGMA user_version` records how many
+//! have been applied, so a store file written by an older build is brought up to date on open.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::store::StoreError;
+
+/// Applied in order, each exactly once. Never edit a released entry: append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE orders (
+        id          INTEGER PRIMARY KEY,
+        program     TEXT NOT NULL,
+        township    TEXT NOT NULL,
+        person      TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        note        TEXT,
+        created_at  TEXT NOT NULL,
+        closed_at   TEXT,
+        expires_at  INTEGER NOT NULL
+    );
+    -- "At most one open order per person per program", enforced by the database too.
+    CREATE UNIQUE INDEX orders_one_open ON orders (program, person) WHERE closed_at IS NULL;
+    CREATE INDEX orders_tally ON orders (program, township) WHERE closed_at IS NULL;
+
+    CREATE TABLE nominations (
+        lecturer    TEXT NOT NULL,
+        person      TEXT NOT NULL,
+        township    TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        topic       TEXT,
+        created_at  TEXT NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        PRIMARY KEY (lecturer, person)
+    );
+
+    -- One row per lecturer whose nominations crossed the threshold: the planner's queue.
+    CREATE TABLE lecture_requests (
+        lecturer    TEXT PRIMARY KEY,
+        threshold   INTEGER NOT NULL,
+        crossed_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE registrations (
+        id            INTEGER PRIMARY KEY,
+        code          TEXT NOT NULL UNIQUE,
+        token_hash    TEXT NOT NULL,
+        course        TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('confirmed', 'waitlisted', 'cancelled')),
+        guardian_name TEXT NOT NULL,
+        phone         TEXT NOT NULL,
+        person        TEXT NOT NULL,
+        child_name    TEXT NOT NULL,
+        child_age     INTEGER NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        expires_at    INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX registrations_child_once
+        ON registrations (course, person, child_name) WHERE status <> 'cancelled';
+    CREATE INDEX registrations_by_course ON registrations (course, status, id);
+
+    CREATE TABLE wishes (
+        id                 INTEGER PRIMARY KEY,
+        text               TEXT NOT NULL,
+        township           TEXT NOT NULL,
+        name               TEXT,
+        person             TEXT,
+        created_at         TEXT NOT NULL,
+        reply              TEXT,
+        replied_at         TEXT,
+        hidden             INTEGER NOT NULL DEFAULT 0,
+        contact_expires_at INTEGER NOT NULL
+    );
+
+    CREATE TABLE ratings (
+        slot        TEXT NOT NULL,
+        person      TEXT NOT NULL,
+        stars       INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+        comment     TEXT,
+        created_at  TEXT NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        PRIMARY KEY (slot, person)
+    );
+    "#,
+];
+
+/// Brings the schema up to date, one transaction per migration.
+///
+/// The version is read inside each write transaction, so two processes opening the same file
+/// at once (`diandan serve` and `diandan plan`) never apply a migration twice.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version = tx.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?;
+        let version = usize::try_from(version).unwrap_or(usize::MAX);
+        if version == MIGRATIONS.len() {
+            return Ok(());
+        }
+        let Some(sql) = MIGRATIONS.get(version) else {
+            return Err(StoreError::Backend(format!(
+                "the store file has schema version {version}, newer than this program knows \
+                 ({}); upgrade diandan",
+                MIGRATIONS.len()
+            )));
+        };
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (version + 1) as i64)?;
+        tx.commit()?;
+    }
+}
+
+/// The schema version a fully migrated store has.
+pub fn current_version() -> usize {
+    MIGRATIONS.len()
+}

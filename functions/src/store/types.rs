@@ -1,0 +1,318 @@
+//! What goes into the store's operations and what comes out: plain data, no storage details.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::Catalogue;
+use crate::domain::{
+    CancelToken, ChildAge, Comment, ConfirmationCode, CourseId, LecturerId, PersonKey, PersonName,
+    Phone, ProgramId, ShortText, SlotId, Stars, TownshipId, WishText,
+};
+
+/// China time: what every timestamp in the service is written in.
+pub type Time = DateTime<FixedOffset>;
+
+/// An order (点单) of a program for a township's village stage.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub program: ProgramId,
+    pub township: TownshipId,
+    pub person: PersonKey,
+    pub name: PersonName,
+    pub note: Option<ShortText>,
+    pub at: Time,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct OrderOutcome {
+    /// The person already had an open order for this program; nothing was counted.
+    pub duplicate: bool,
+    /// Open orders for this program from this township, after this one.
+    pub township_count: u32,
+    /// Open orders for this program from all townships.
+    pub program_total: u32,
+}
+
+/// A nomination (点将) of a lecturer. The threshold comes from the catalogue.
+#[derive(Debug, Clone)]
+pub struct NewNomination {
+    pub lecturer: LecturerId,
+    pub township: TownshipId,
+    pub person: PersonKey,
+    pub name: PersonName,
+    pub topic: Option<ShortText>,
+    pub threshold: u32,
+    pub at: Time,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NominationOutcome {
+    pub duplicate: bool,
+    /// Nominations for this lecturer, after this one.
+    pub count: u32,
+    pub threshold: u32,
+    /// True for exactly one nomination per lecturer: the one that reached the threshold.
+    pub crossed: bool,
+}
+
+/// A registration (报名) of a child for a course; capacity and waitlist come from the catalogue.
+#[derive(Debug, Clone)]
+pub struct NewRegistration {
+    pub course: CourseId,
+    pub capacity: u32,
+    pub waitlist: u32,
+    pub guardian_name: PersonName,
+    /// Kept in full: staff call guardians when a place frees up or a session moves.
+    pub phone: Phone,
+    pub person: PersonKey,
+    pub child_name: PersonName,
+    pub child_age: ChildAge,
+    pub at: Time,
+    /// When the row may be deleted: the course's last session plus 30 days.
+    pub expires_at: Time,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+impl RegistrationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirmed => "confirmed",
+            Self::Waitlisted => "waitlisted",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "confirmed" => Some(Self::Confirmed),
+            "waitlisted" => Some(Self::Waitlisted),
+            "cancelled" => Some(Self::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// What a new registration got. The token is shown once, to the person who registered.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub status: RegistrationStatus,
+    pub code: ConfirmationCode,
+    pub token: CancelToken,
+    /// 1 for the first on the waitlist; `None` when confirmed.
+    pub waitlist_position: Option<u32>,
+}
+
+/// A registration as its holder may see it (no phone, the child's name masked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistrationView {
+    pub code: ConfirmationCode,
+    pub course: CourseId,
+    pub status: RegistrationStatus,
+    pub waitlist_position: Option<u32>,
+    pub child_name: String,
+    pub registered_at: Time,
+}
+
+/// What a cancellation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancellation {
+    pub course: CourseId,
+    /// The status the registration had before it was cancelled.
+    pub was: RegistrationStatus,
+    /// The waitlisted registration that took the freed place, if any.
+    pub promoted: Option<ConfirmationCode>,
+}
+
+/// A wish (诉求). Only a keyed hash of the phone is kept: the public never sees contact details.
+#[derive(Debug, Clone)]
+pub struct NewWish {
+    pub text: WishText,
+    pub township: TownshipId,
+    pub name: Option<PersonName>,
+    pub person: Option<PersonKey>,
+    pub at: Time,
+}
+
+pub type WishId = i64;
+
+/// An answered wish as the public sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicWish {
+    pub id: WishId,
+    pub text: String,
+    pub township: TownshipId,
+    /// The name as given, masked (`张*玲`); `None` when the resident gave none.
+    pub name: Option<String>,
+    pub reply: String,
+    pub asked_on: NaiveDate,
+    pub replied_on: NaiveDate,
+}
+
+/// A rating (评单) of a slot the person attended.
+#[derive(Debug, Clone)]
+pub struct NewRating {
+    pub slot: SlotId,
+    pub person: PersonKey,
+    pub stars: Stars,
+    pub comment: Option<Comment>,
+    pub at: Time,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatingSummary {
+    pub count: u32,
+    /// Mean stars, rounded to one decimal.
+    pub average: f64,
+    /// How many ratings gave 1, 2, 3, 4 and 5 stars.
+    pub histogram: [u32; 5],
+}
+
+impl RatingSummary {
+    /// Count and mean from how many ratings gave 1..=5 stars.
+    pub fn from_histogram(histogram: [u32; 5]) -> Self {
+        let count: u32 = histogram.iter().sum();
+        let points: u64 = (histogram.iter().zip(1u64..))
+            .map(|(n, stars)| u64::from(*n) * stars)
+            .sum();
+        let average = if count == 0 {
+            0.0
+        } else {
+            (points as f64 / f64::from(count) * 10.0).round() / 10.0
+        };
+        Self {
+            count,
+            average,
+            histogram,
+        }
+    }
+}
+
+/// A lecturer who crossed the nomination threshold: the planner books a forum for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LectureRequest {
+    pub lecturer: LecturerId,
+    pub threshold: u32,
+    pub crossed_at: Time,
+    /// Nominations now, by township, so the planner can pick the nearest township.
+    pub by_township: BTreeMap<TownshipId, u32>,
+}
+
+/// The catalogue facts tallies need; the store never reads the catalogue itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TallyLimits {
+    /// Programs listed even with no orders.
+    pub programs: BTreeSet<ProgramId>,
+    pub thresholds: BTreeMap<LecturerId, u32>,
+    pub capacities: BTreeMap<CourseId, u32>,
+}
+
+impl TallyLimits {
+    pub fn from_catalogue(catalogue: &Catalogue) -> Self {
+        Self {
+            programs: catalogue.programs.keys().cloned().collect(),
+            thresholds: (catalogue.lecturers.iter())
+                .map(|(id, l)| (id.clone(), l.threshold))
+                .collect(),
+            capacities: (catalogue.courses.iter())
+                .map(|(id, c)| (id.clone(), c.capacity))
+                .collect(),
+        }
+    }
+}
+
+/// `GET /api/tallies`, exactly as DESIGN §6 shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tallies {
+    pub programs: BTreeMap<ProgramId, ProgramTally>,
+    pub lecturers: BTreeMap<LecturerId, LecturerTally>,
+    pub courses: BTreeMap<CourseId, CourseTally>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramTally {
+    pub total: u32,
+    pub by_township: BTreeMap<TownshipId, u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LecturerTally {
+    pub nominations: u32,
+    pub threshold: u32,
+    pub reached: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseTally {
+    pub capacity: u32,
+    pub confirmed: u32,
+    pub places_left: u32,
+    pub waitlisted: u32,
+}
+
+/// Raw counts a backend reads; [`Tallies::assemble`] shapes them with the catalogue's limits.
+#[derive(Debug, Clone, Default)]
+pub struct RawCounts {
+    /// (program, township) → open orders.
+    pub orders: Vec<(ProgramId, TownshipId, u32)>,
+    /// lecturer → nominations.
+    pub nominations: BTreeMap<LecturerId, u32>,
+    /// Lecturers whose crossing was recorded.
+    pub crossed: BTreeSet<LecturerId>,
+    /// course → (confirmed, waitlisted).
+    pub courses: BTreeMap<CourseId, (u32, u32)>,
+}
+
+impl Tallies {
+    /// Shared by every backend so that all of them answer the same shape.
+    ///
+    /// Lecturers and courses appear when the catalogue knows them (their threshold and
+    /// capacity come from it); programs appear when listed or when they have orders.
+    pub fn assemble(raw: RawCounts, limits: &TallyLimits) -> Self {
+        let mut programs: BTreeMap<ProgramId, ProgramTally> = (limits.programs.iter())
+            .map(|p| (p.clone(), ProgramTally::default()))
+            .collect();
+        for (program, township, n) in raw.orders {
+            let tally = programs.entry(program).or_default();
+            tally.total += n;
+            *tally.by_township.entry(township).or_default() += n;
+        }
+        let lecturers = (limits.thresholds.iter())
+            .map(|(id, &threshold)| {
+                let nominations = raw.nominations.get(id).copied().unwrap_or(0);
+                let reached = nominations >= threshold || raw.crossed.contains(id);
+                let tally = LecturerTally {
+                    nominations,
+                    threshold,
+                    reached,
+                };
+                (id.clone(), tally)
+            })
+            .collect();
+        let courses = (limits.capacities.iter())
+            .map(|(id, &capacity)| {
+                let (confirmed, waitlisted) = raw.courses.get(id).copied().unwrap_or((0, 0));
+                let tally = CourseTally {
+                    capacity,
+                    confirmed,
+                    places_left: capacity.saturating_sub(confirmed),
+                    waitlisted,
+                };
+                (id.clone(), tally)
+            })
+            .collect();
+        Self {
+            programs,
+            lecturers,
+            courses,
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! `diandan serve`: the site built in memory and served with the API on 127.0.0.1, rebuilt on
+//! every change under `content/` or `themes/`, with live reload; a failed rebuild shows its
+//! problems in the page and keeps the last good site.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::{Query, State};
+use axum::http::{header, Uri};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use chrono::NaiveDate;
+use diandan_functions::api::{router as api_router, ApiState};
+use diandan_functions::catalogue::Catalogue;
+use diandan_functions::domain::Secret;
+use diandan_functions::store::Store;
+use serde::Deserialize;
+use tokio::sync::watch;
+
+use crate::build::{build_site, today_in_china, BuildError, BuildOptions};
+
+pub mod files;
+pub mod watch_files;
+
+use files::{Current, Shared};
+
+/// Everything `serve` needs, already parsed.
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub port: u16,
+    pub store: Arc<dyn Store>,
+    pub secret: Secret,
+}
+
+/// The serve loop's shared state: what is served, and a signal of each new build.
+#[derive(Clone)]
+pub struct Live {
+    pub current: Shared,
+    pub version: watch::Sender<u64>,
+    pub api: ApiState,
+    pub root: PathBuf,
+    /// Fixed "today" for the pages (tests); `None` follows the calendar in China.
+    pub today: Option<NaiveDate>,
+}
+
+impl Live {
+    /// Nothing built yet; call [`Live::rebuild`] before serving.
+    pub fn new(root: PathBuf, api: ApiState, today: Option<NaiveDate>) -> Live {
+        let (version, _) = watch::channel(0);
+        Live {
+            current: Arc::new(RwLock::new(Current::default())),
+            version,
+            api,
+            root,
+            today,
+        }
+    }
+
+    /// Rebuilds the site and swaps it in (or records why it failed); bumps the version so
+    /// every open page reloads.
+    pub fn rebuild(&self) {
+        let opts = BuildOptions {
+            root: self.root.clone(),
+            today: self.today.unwrap_or_else(today_in_china),
+        };
+        let started = std::time::Instant::now();
+        let result = build_site(&opts);
+        let mut cur = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        match result {
+            Ok(site) => {
+                if let Some(cat) = site
+                    .files
+                    .get("catalogue.json")
+                    .and_then(|b| Catalogue::from_json(b).ok())
+                {
+                    self.api.replace_catalogue(cat);
+                }
+                eprintln!(
+                    "rebuilt {} pages in {} ms",
+                    site.pages(),
+                    started.elapsed().as_millis()
+                );
+                cur.site = Arc::new(site);
+                cur.problems = None;
+            }
+            Err(e) => {
+                let text = describe(&e);
+                eprintln!("the build failed; still serving the last good site:\n{text}");
+                cur.problems = Some(text);
+            }
+        }
+        cur.version += 1;
+        let v = cur.version;
+        drop(cur);
+        self.version.send_replace(v);
+    }
+}
+
+fn describe(e: &BuildError) -> String {
+    match e {
+        BuildError::Content(problems) => problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+struct WaitQuery {
+    since: u64,
+}
+
+/// Long-poll: answers with the build version as soon as it differs from `since` (or after a
+/// while, so proxies do not cut the request).
+async fn wait(State(live): State<Live>, Query(q): Query<WaitQuery>) -> String {
+    let mut rx = live.version.subscribe();
+    let _ = tokio::time::timeout(Duration::from_secs(25), rx.wait_for(|v| *v != q.since)).await;
+    let v = *rx.borrow();
+    v.to_string()
+}
+
+async fn reload_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        files::RELOAD_JS,
+    )
+}
+
+async fn site(State(live): State<Live>, uri: Uri) -> axum::response::Response {
+    files::respond(&live.current, &uri)
+}
+
+/// The whole app: the API under `/api`, the reload endpoints, and the site for everything else.
+pub fn app(live: Live) -> Router {
+    let own = Router::new()
+        .route("/__diandan/reload.js", get(reload_js))
+        .route("/__diandan/wait", get(wait))
+        .fallback(site)
+        .with_state(live.clone());
+    api_router(live.api.clone()).merge(own)
+}
+
+/// Builds, then serves until Ctrl-C.
+pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
+    let api = ApiState::new(opts.store, Catalogue::default(), opts.secret).with_base_url("");
+    let live = Live::new(opts.root.clone(), api, None);
+    let first = live.clone();
+    tokio::task::spawn_blocking(move || first.rebuild()).await?;
+    let _watcher = watch_files::watch(&opts.root, live.clone())?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!(
+            "cannot listen on {addr} — is another server using port {}? Try --port",
+            opts.port
+        )
+    })?;
+    println!("serving http://{addr}/ (API at /api) — press Ctrl-C to stop");
+    serve_until(listener, app(live), async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+/// Serves `app` on `listener` until `stop` resolves; also what the tests use.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(stop)
+        .await
+}

@@ -1,0 +1,249 @@
+//! The forms end to end on one machine: a scripted resident session over HTTP against the real
+//! `serve` app (site + API + SQLite), then a restart that must show the same counts.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+
+const SECRET: &str = "session-test-secret-0123456789abcdef";
+
+fn post_json(base: &str, path: &str, body: Value) -> (u16, Value) {
+    let mut res = client()
+        .post(&format!("{base}{path}"))
+        .send_json(body)
+        .expect("the server answers");
+    let status = res.status().as_u16();
+    let text = res.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn get_json(base: &str, path: &str) -> Value {
+    let mut res = client()
+        .get(&format!("{base}{path}"))
+        .header("Accept", "application/json")
+        .call()
+        .expect("the server answers");
+    assert_eq!(res.status().as_u16(), 200, "GET {path}");
+    res.body_mut().read_json().expect("JSON")
+}
+
+/// Mainland mobile numbers, distinct per `n`, as residents type them.
+fn phone(n: u32) -> String {
+    format!("139 {:04} {:04}", 1000 + n / 10000, n % 10000)
+}
+
+fn register(base: &str, n: u32) -> (u16, Value) {
+    post_json(
+        base,
+        "/api/registrations",
+        json!({
+            "course": "hanjia-shaoer-guzheng", "child_name": format!("孩子{n}"), "child_age": 9,
+            "guardian_name": "陈美玲", "phone": phone(500 + n),
+        }),
+    )
+}
+
+fn order_and_nominate(base: &str) {
+    let order = json!({"program": "minju-chenjinggu", "township": "nanyu", "name": "林阿姨", "phone": "+86 138-0013-8000"});
+    let (s, first) = post_json(base, "/api/orders", order.clone());
+    assert_eq!((s, &first["duplicate"]), (201, &json!(false)), "{first}");
+    let (s, again) = post_json(base, "/api/orders", order);
+    assert_eq!(
+        (s, &again["duplicate"]),
+        (200, &json!(true)),
+        "a repeated order is a duplicate: {again}"
+    );
+    // A plain HTML form (JavaScript off): 303 to a receipt page that shows the count.
+    let mut res = client()
+        .post(&format!("{base}/api/orders"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send("program=minju-chenjinggu&township=nanyu&name=%E9%99%88%E4%BC%AF&phone=13900139000")
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let location = res
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let receipt = client()
+        .get(&format!("{base}{location}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        receipt.contains("<strong>2</strong>"),
+        "the receipt shows two orders from 南屿镇: {receipt}"
+    );
+    let _ = res.body_mut().read_to_string();
+    let mut crossings = 0;
+    for n in 1..=15 {
+        let (s, r) = post_json(
+            base,
+            "/api/nominations",
+            json!({"lecturer": "lin-xiuying", "township": "shangjie", "name": "乡亲", "phone": phone(n)}),
+        );
+        assert_eq!(s, 201, "{r}");
+        assert_eq!(r["count"], json!(n));
+        crossings += usize::from(r["crossed"] == json!(true));
+        assert_eq!(
+            r["crossed"],
+            json!(n == 15),
+            "the threshold is reached exactly at 15"
+        );
+    }
+    assert_eq!(crossings, 1);
+}
+
+fn registrations(base: &str) {
+    let mut confirmed = Vec::new();
+    let mut waitlisted = Vec::new();
+    for n in 1..=12 {
+        let (s, r) = register(base, n);
+        assert_eq!((s, r["status"].as_str()), (201, Some("confirmed")), "{r}");
+        confirmed.push(r);
+    }
+    for n in 13..=16 {
+        let (s, r) = register(base, n);
+        assert_eq!((s, r["status"].as_str()), (201, Some("waitlisted")), "{r}");
+        waitlisted.push(r);
+    }
+    let (s, r) = register(base, 17);
+    assert_eq!(s, 409, "the course and its waitlist are full: {r}");
+    // Cancel the first confirmed place with its cancel URL: the first waitlisted one moves up.
+    let cancel_url = confirmed[0]["cancel_url"].as_str().unwrap();
+    let mut res = client()
+        .post(&format!("{base}{cancel_url}"))
+        .header("Accept", "application/json")
+        .send_empty()
+        .unwrap();
+    assert!(
+        res.status().is_success(),
+        "{}",
+        res.body_mut().read_to_string().unwrap()
+    );
+    let first_waiting = &waitlisted[0];
+    let status_url = first_waiting["status_url"].as_str().unwrap();
+    let view = get_json(base, status_url);
+    assert_eq!(
+        view["status"],
+        json!("confirmed"),
+        "the first waitlisted registration was promoted: {view}"
+    );
+}
+
+fn wish_and_rating(base: &str) {
+    let (s, r) = post_json(
+        base,
+        "/api/wishes",
+        json!({"text": "希望寒假能开少儿书法班", "township": "ganzhe", "name": "张美玲", "phone": "13800000001"}),
+    );
+    assert_eq!(s, 201, "{r}");
+    let (s, r) = post_json(
+        base,
+        "/api/ratings",
+        json!({"slot": "2026-12-05-baisha-stage", "phone": "13800000002", "stars": 5, "comment": "演得真好"}),
+    );
+    assert_eq!(s, 201, "{r}");
+}
+
+fn expected_tallies(t: &Value) {
+    let p = &t["programs"]["minju-chenjinggu"];
+    assert_eq!(p["total"], json!(2), "{p}");
+    assert_eq!(p["by_township"], json!({"nanyu": 2}));
+    let l = &t["lecturers"]["lin-xiuying"];
+    assert_eq!(
+        (&l["nominations"], &l["threshold"], &l["reached"]),
+        (&json!(15), &json!(15), &json!(true))
+    );
+    let c = &t["courses"]["hanjia-shaoer-guzheng"];
+    assert_eq!(
+        c,
+        &json!({"capacity": 12, "confirmed": 12, "places_left": 0, "waitlisted": 3})
+    );
+}
+
+#[test]
+fn a_resident_session_counts_exactly_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite3");
+    let now = china("2026-12-15");
+    let server = Server::start(&repo_root(), &db, SECRET, now);
+    let home = client()
+        .get(&server.base)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(home.contains("点单点将"));
+    order_and_nominate(&server.base);
+    registrations(&server.base);
+    wish_and_rating(&server.base);
+    let before = get_json(&server.base, "/api/tallies");
+    expected_tallies(&before);
+    server.stop();
+
+    let again = Server::start(&repo_root(), &db, SECRET, now);
+    let after = get_json(&again.base, "/api/tallies");
+    assert_eq!(after, before, "the same counts after a restart");
+    let (s, r) = post_json(
+        &again.base,
+        "/api/orders",
+        json!({"program": "minju-chenjinggu", "township": "nanyu", "name": "林阿姨", "phone": "13800138000"}),
+    );
+    assert_eq!(
+        (s, &r["duplicate"]),
+        (200, &json!(true)),
+        "duplicates are still recognised after a restart"
+    );
+}
+
+#[test]
+fn nothing_the_generator_writes_holds_a_residents_phone_or_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite3");
+    let server = Server::start(&repo_root(), &db, SECRET, china("2026-12-15"));
+    let (s, _) = post_json(
+        &server.base,
+        "/api/wishes",
+        json!({"text": "村里想看木偶戏", "township": "nanyu", "name": "郑秀兰", "phone": "13712345678"}),
+    );
+    assert_eq!(s, 201);
+    let (s, _) = register(&server.base, 1);
+    assert_eq!(s, 201);
+    server.stop();
+    let out = dir.path().join("public");
+    let opts = diandan::build::BuildOptions {
+        root: repo_root(),
+        today: date("2026-12-15"),
+    };
+    diandan::build::build(&opts, &out).expect("the site builds");
+    let mut scanned = 0;
+    for e in walkdir::WalkDir::new(&out)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+    {
+        let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
+        for secret in [
+            "13712345678",
+            "郑秀兰",
+            "1371234",
+            &phone(501).replace(' ', ""),
+            "陈美玲",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{} contains {secret}",
+                e.path().display()
+            );
+        }
+        scanned += 1;
+    }
+    assert!(scanned > 50);
+}
