@@ -222,7 +222,13 @@ fn nothing_the_generator_writes_holds_a_residents_phone_or_name() {
         root: repo_root(),
         today: date("2026-12-15"),
     };
-    diandan::build::build(&opts, &out).expect("the site builds");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = std::sync::Arc::new(diandan_functions::store::SqliteStore::open(&db).unwrap());
+    let source = diandan::render::live::StoreSource {
+        store,
+        runtime: runtime.handle().clone(),
+    };
+    diandan::build::build(&opts, &source, &out).expect("the site builds with the store");
     let mut scanned = 0;
     for e in walkdir::WalkDir::new(&out)
         .into_iter()

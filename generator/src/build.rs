@@ -8,6 +8,7 @@ use tracing::info_span;
 
 use crate::content::{self, Diagnostic};
 use crate::output::{self, WriteStats};
+use crate::render::live::DataSource;
 use crate::render::{self, Site, Theme, Views};
 
 /// What a build needs to know besides the content.
@@ -28,6 +29,8 @@ pub enum BuildError {
     Theme(#[from] render::theme::ThemeError),
     #[error(transparent)]
     Render(#[from] render::RenderError),
+    #[error("reading the store failed: {0} — check --store, or build without it")]
+    Store(String),
 }
 
 /// Today in China (UTC+8), where every resident of the site lives.
@@ -36,16 +39,22 @@ pub fn today_in_china() -> NaiveDate {
     chrono::Utc::now().with_timezone(&offset).date_naive()
 }
 
-/// Loads, validates and renders the site in memory; writes nothing.
-pub fn build_site(opts: &BuildOptions) -> Result<Site, BuildError> {
+/// Loads, validates, reads the store and renders the site in memory; writes nothing.
+pub fn build_site(opts: &BuildOptions, source: &dyn DataSource) -> Result<Site, BuildError> {
     let loaded = info_span!("load").in_scope(|| content::load(&opts.root));
     let problems = info_span!("validate").in_scope(|| content::validate(&loaded));
     if !problems.is_empty() {
         return Err(BuildError::Content(problems));
     }
     let theme = info_span!("theme").in_scope(|| Theme::load(&theme_dir(&opts.root)))?;
-    let views = info_span!("views").in_scope(|| Views::new(&loaded.content, opts.today));
-    let site = info_span!("render").in_scope(|| render::render(&loaded.content, &views, &theme))?;
+    let cat = render::catalogue::catalogue(&loaded.content);
+    let data = info_span!("store")
+        .in_scope(|| source.read(&cat))
+        .map_err(|e| BuildError::Store(format!("{e:#}")))?;
+    let views =
+        info_span!("views").in_scope(|| Views::new(&loaded.content, &cat, &data, opts.today));
+    let site =
+        info_span!("render").in_scope(|| render::render(&loaded.content, &cat, &views, &theme))?;
     Ok(copy_images(&opts.root, site))
 }
 
@@ -80,9 +89,9 @@ pub struct Built {
 }
 
 /// The whole recipe, ending with an atomic write into `out`.
-pub fn build(opts: &BuildOptions, out: &Path) -> anyhow::Result<Built> {
+pub fn build(opts: &BuildOptions, source: &dyn DataSource, out: &Path) -> anyhow::Result<Built> {
     let started = Instant::now();
-    let site = build_site(opts)?;
+    let site = build_site(opts, source)?;
     let stats = info_span!("write").in_scope(|| output::write(&site, out)).map_err(|e| {
         anyhow::anyhow!("writing the site into {} failed: {e} — check the folder is writable; the previous output was left as it was", out.display())
     })?;

@@ -95,8 +95,10 @@ fn foreign_refs(text: &str, base: &str) -> Vec<String> {
                 .filter(|e| *e > 2)
                 .unwrap_or(tail.len().min(80));
             let url = &tail[..end];
-            let allowed =
-                url.starts_with(base) || url.starts_with("http://www.sitemaps.org/schemas/");
+            // XML namespace names identify vocabularies; nothing fetches them.
+            let allowed = url.starts_with(base)
+                || url.starts_with("http://www.sitemaps.org/schemas/")
+                || url == "http://www.w3.org/2005/Atom";
             if !allowed {
                 found.push(url.to_owned());
             }

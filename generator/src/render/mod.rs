@@ -6,8 +6,12 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 pub mod catalogue;
+pub mod feeds;
+pub mod items;
+pub mod live;
 pub mod markdown;
 pub mod pages;
+pub mod slots;
 pub mod theme;
 pub mod views;
 
@@ -37,7 +41,12 @@ pub struct RenderError {
 }
 
 /// Renders every page and file of the site.
-pub fn render(content: &Content, views: &Views, theme: &Theme) -> Result<Site, RenderError> {
+pub fn render(
+    content: &Content,
+    cat: &diandan_functions::catalogue::Catalogue,
+    views: &Views,
+    theme: &Theme,
+) -> Result<Site, RenderError> {
     let jobs = pages::jobs(views, content);
     let base =
         serde_json::json!({"site": views.site, "today": views.today, "townships": views.townships});
@@ -57,10 +66,8 @@ pub fn render(content: &Content, views: &Views, theme: &Theme) -> Result<Site, R
     for (path, bytes) in &theme.assets {
         files.insert(path.clone(), bytes.clone());
     }
-    files.insert(
-        "catalogue.json".into(),
-        catalogue::catalogue(content).to_json().into_bytes(),
-    );
+    files.insert("catalogue.json".into(), cat.to_json().into_bytes());
+    add_feeds(views, &mut files);
     files.insert("robots.txt".into(), robots(views).into_bytes());
     let sitemap = sitemap(views, &files);
     files.insert("sitemap.xml".into(), sitemap.into_bytes());
@@ -73,6 +80,21 @@ fn err(job: &pages::Job, e: &dyn std::error::Error) -> RenderError {
         template: job.template.to_owned(),
         message: theme::chain(e),
     }
+}
+
+/// The county calendar, one per township, and the Atom feed.
+fn add_feeds(v: &Views, files: &mut BTreeMap<String, Vec<u8>>) {
+    let county = format!("{} 演出与讲座", v.site.title);
+    files.insert(
+        "calendar/all.ics".into(),
+        feeds::ics(v, &county, v.slots.iter()).into_bytes(),
+    );
+    for t in &v.townships {
+        let name = format!("{} · {}", t.name, v.site.short_title);
+        let ics = feeds::ics(v, &name, v.slots.iter().filter(|s| s.township_id == t.id));
+        files.insert(format!("townships/{}/calendar.ics", t.id), ics.into_bytes());
+    }
+    files.insert("feed.xml".into(), feeds::atom(v).into_bytes());
 }
 
 fn robots(v: &Views) -> String {

@@ -30,23 +30,7 @@ fn job(path: String, template: &'static str, ctx: Value) -> Job {
 pub fn jobs(v: &Views, c: &Content) -> Vec<Job> {
     let mut out = vec![home(v, c)];
     out.extend(program_lists(v));
-    out.extend(v.programs.iter().map(|p| {
-        let related: Vec<_> = v
-            .programs
-            .iter()
-            .filter(|o| o.category == p.category && o.id != p.id)
-            .take(3)
-            .collect();
-        let stages: Vec<_> = upcoming(v)
-            .filter(|s| s.what.is_none() && s.kind == SlotKind::Stage)
-            .take(5)
-            .collect();
-        job(
-            format!("programs/{}/index.html", p.id),
-            "program.html",
-            json!({"section": "programs", "program": p, "related": related, "open_stages": stages}),
-        )
-    }));
+    out.extend(program_pages(v));
     out.push(job(
         "lecturers/index.html".into(),
         "lecturers.html",
@@ -89,10 +73,28 @@ pub fn jobs(v: &Views, c: &Content) -> Vec<Job> {
     out.push(job(
         "wishes/index.html".into(),
         "wishes.html",
-        json!({"section": "wishes"}),
+        json!({"section": "wishes", "wishes": v.wishes}),
     ));
     out.push(job("404.html".into(), "404.html", json!({"section": ""})));
     out
+}
+
+/// A page per program, with up to three others of its category and the open stages.
+fn program_pages(v: &Views) -> Vec<Job> {
+    let groups: std::collections::HashMap<String, Vec<&super::views::ProgramView>> =
+        v.categories().into_iter().collect();
+    let stages: Vec<_> = upcoming(v)
+        .filter(|s| s.what.is_none() && s.kind == SlotKind::Stage)
+        .take(5)
+        .collect();
+    v.programs
+        .iter()
+        .map(|p| {
+            let related: Vec<_> = groups.get(&p.category).into_iter().flatten().filter(|o| o.id != p.id).take(3).collect();
+            let ctx = json!({"section": "programs", "program": p, "related": related, "open_stages": stages});
+            job(format!("programs/{}/index.html", p.id), "program.html", ctx)
+        })
+        .collect()
 }
 
 fn upcoming(v: &Views) -> impl Iterator<Item = &SlotView> {

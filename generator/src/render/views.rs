@@ -1,15 +1,15 @@
 //! View models: the loaded content turned once into what templates show (titles, URLs, labels
 //! in Chinese), so templates hold no logic and every page shares the same work.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use diandan_functions::catalogue::{SlotFacts, SlotKind, WindowState};
+use diandan_functions::catalogue::{Catalogue, SlotKind, WindowState};
 use serde::Serialize;
 
-use super::markdown;
-use crate::content::model::{Content, Pick, TownshipKind};
-use crate::content::validate::parse_session;
+use super::live::StoreData;
+use super::{items, slots};
+use crate::content::model::{Content, TownshipKind};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {
@@ -53,6 +53,8 @@ pub struct ProgramView {
     pub audience: String,
     pub tags: Vec<String>,
     pub orderable: bool,
+    /// Open orders when the site was built (the page's script keeps it live).
+    pub orders: u32,
     pub summary: String,
     pub html: String,
 }
@@ -66,6 +68,10 @@ pub struct LecturerView {
     pub topics: Vec<String>,
     pub threshold: i64,
     pub township: Option<Link>,
+    pub nominations: u32,
+    pub reached: bool,
+    /// Progress to the threshold, 0–100, for the progress bar.
+    pub percent: u32,
     pub summary: String,
     pub html: String,
 }
@@ -87,6 +93,9 @@ pub struct CourseView {
     pub closes: String,
     pub state: WindowState,
     pub state_label: &'static str,
+    pub confirmed: u32,
+    pub places_left: u32,
+    pub waitlisted: u32,
     pub summary: String,
     pub html: String,
 }
@@ -103,9 +112,32 @@ pub struct SlotView {
     pub township: Link,
     pub township_id: String,
     pub venue: String,
-    /// The program or lecturer, when pinned (or, later, planned).
+    /// The program or lecturer, when pinned or planned.
     pub what: Option<Link>,
+    /// Why the planner or staff chose it, when they did.
+    pub reason: Option<String>,
     pub past: bool,
+    /// Residents' ratings, for past slots that have any.
+    pub rating: Option<RatingView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RatingView {
+    pub average: f64,
+    pub count: u32,
+}
+
+/// An answered wish on the wish wall: never a phone, the name masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct WishView {
+    pub id: i64,
+    pub text: String,
+    pub township: Link,
+    pub name: Option<String>,
+    pub reply: String,
+    pub asked_on: String,
+    pub replied_on: String,
+    pub replied_on_iso: String,
 }
 
 /// Everything the templates draw from, computed once per build.
@@ -119,6 +151,10 @@ pub struct Views {
     pub courses: Vec<CourseView>,
     /// All slots in date order.
     pub slots: Vec<SlotView>,
+    /// Answered wishes, newest reply first.
+    pub wishes: Vec<WishView>,
+    #[serde(skip)]
+    pub index: Index,
 }
 
 pub fn weekday_label(d: NaiveDate) -> &'static str {
@@ -158,74 +194,52 @@ fn township_kind(k: TownshipKind) -> &'static str {
 }
 
 impl Views {
-    pub fn new(c: &Content, today: NaiveDate) -> Views {
-        let raw = c.site.allow_raw_html;
-        let townships: Vec<TownshipView> = c
-            .townships
-            .iter()
-            .map(|t| TownshipView {
-                id: t.meta.id.to_string(),
-                name: t.meta.name.clone(),
-                kind: township_kind(t.meta.kind),
-                url: format!("/townships/{}/", t.meta.id),
-                venues: t.meta.venues.clone(),
-            })
-            .collect();
-        let programs = c
-            .programs
-            .iter()
-            .map(|p| ProgramView {
-                id: p.id.to_string(),
-                url: format!("/programs/{}/", p.id),
-                title: p.meta.title.clone(),
-                category: p.meta.category.clone(),
-                category_url: category_url(&p.meta.category),
-                troupe: p.meta.troupe.clone(),
-                duration_minutes: p.meta.duration_minutes,
-                audience: p.meta.audience.clone(),
-                tags: p.meta.tags.clone(),
-                orderable: p.meta.orderable,
-                summary: markdown::summary(&p.body, 70),
-                html: markdown::to_html(&p.body, raw),
-            })
-            .collect();
+    /// Computes every view once. `cat` is the content's catalogue; `data` what the store knows.
+    pub fn new(c: &Content, cat: &Catalogue, data: &StoreData, today: NaiveDate) -> Views {
         let mut v = Views {
             site: site_view(c),
             today,
-            townships,
-            programs,
+            townships: c.townships.iter().map(township_view).collect(),
+            programs: items::programs(c, data),
             lecturers: Vec::new(),
             courses: Vec::new(),
             slots: Vec::new(),
+            wishes: Vec::new(),
+            index: Index::default(),
         };
-        v.lecturers = lecturer_views(c, &v);
-        v.courses = course_views(c, &v, today);
-        v.slots = slot_views(c, &v, today);
+        v.index = Index::of(&v);
+        v.lecturers = items::lecturers(c, &v, data);
+        v.index = Index::of(&v);
+        v.courses = items::courses(c, &v, data, today);
+        v.slots = slots::slot_views(cat, &v, data, today);
+        v.wishes = slots::wish_views(&v, data);
         v
     }
 
     pub fn township_link(&self, id: &str) -> Link {
-        self.townships.iter().find(|t| t.id == id).map_or_else(
-            || Link {
+        match self.index.townships.get(id) {
+            Some(&i) => Link {
+                title: self.townships[i].name.clone(),
+                url: self.townships[i].url.clone(),
+            },
+            None => Link {
                 title: id.to_owned(),
                 url: "/townships/".into(),
             },
-            |t| Link {
-                title: t.name.clone(),
-                url: t.url.clone(),
-            },
-        )
+        }
     }
 
-    fn program_link(&self, id: &str) -> Option<Link> {
-        self.programs.iter().find(|p| p.id == id).map(|p| Link {
+    pub fn program_link(&self, id: &str) -> Option<Link> {
+        let p = &self.programs[*self.index.programs.get(id)?];
+        Some(Link {
             title: p.title.clone(),
             url: p.url.clone(),
         })
     }
 
-    fn lecturer_link(&self, id: &str) -> Option<Link> {
-        self.lecturers.iter().find(|l| l.id == id).map(|l| Link {
+    pub fn lecturer_link(&self, id: &str) -> Option<Link> {
+        let l = &self.lecturers[*self.index.lecturers.get(id)?];
+        Some(Link {
             title: l.name.clone(),
             url: l.url.clone(),
         })
@@ -234,20 +248,55 @@ impl Views {
     /// Programs grouped by category, in the order categories first appear.
     pub fn categories(&self) -> Vec<(String, Vec<&ProgramView>)> {
         let mut order: Vec<String> = Vec::new();
-        let mut groups: BTreeMap<String, Vec<&ProgramView>> = BTreeMap::new();
+        let mut groups: HashMap<&str, Vec<&ProgramView>> = HashMap::new();
         for p in &self.programs {
-            if !groups.contains_key(&p.category) {
+            let group = groups.entry(p.category.as_str()).or_default();
+            if group.is_empty() {
                 order.push(p.category.clone());
             }
-            groups.entry(p.category.clone()).or_default().push(p);
+            group.push(p);
         }
         order
             .into_iter()
             .map(|c| {
-                let g = groups.remove(&c).unwrap_or_default();
+                let g = groups.remove(c.as_str()).unwrap_or_default();
                 (c, g)
             })
             .collect()
+    }
+}
+
+/// Positions by id, so lookups stay O(1) on catalogues of thousands of items.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    townships: HashMap<String, usize>,
+    programs: HashMap<String, usize>,
+    lecturers: HashMap<String, usize>,
+}
+
+impl Index {
+    fn of(v: &Views) -> Index {
+        let pos = |ids: Vec<&String>| {
+            ids.into_iter()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), i))
+                .collect()
+        };
+        Index {
+            townships: pos(v.townships.iter().map(|t| &t.id).collect()),
+            programs: pos(v.programs.iter().map(|p| &p.id).collect()),
+            lecturers: pos(v.lecturers.iter().map(|l| &l.id).collect()),
+        }
+    }
+}
+
+fn township_view(t: &crate::content::model::Township) -> TownshipView {
+    TownshipView {
+        id: t.meta.id.to_string(),
+        name: t.meta.name.clone(),
+        kind: township_kind(t.meta.kind),
+        url: format!("/townships/{}/", t.meta.id),
+        venues: t.meta.venues.clone(),
     }
 }
 
@@ -277,139 +326,6 @@ fn site_view(c: &Content) -> SiteView {
                 url: format!("/{}/", p.id),
             })
             .collect(),
-    }
-}
-
-fn lecturer_views(c: &Content, v: &Views) -> Vec<LecturerView> {
-    c.lecturers
-        .iter()
-        .map(|l| LecturerView {
-            id: l.id.to_string(),
-            url: format!("/lecturers/{}/", l.id),
-            name: l.meta.name.clone(),
-            title: l.meta.title.clone(),
-            topics: l.meta.topics.clone(),
-            threshold: l.meta.threshold.unwrap_or(c.site.nomination_threshold),
-            township: l
-                .meta
-                .township
-                .as_ref()
-                .map(|t| v.township_link(t.as_str())),
-            summary: markdown::summary(&l.body, 70),
-            html: markdown::to_html(&l.body, c.site.allow_raw_html),
-        })
-        .collect()
-}
-
-fn course_views(c: &Content, v: &Views, today: NaiveDate) -> Vec<CourseView> {
-    c.courses
-        .iter()
-        .map(|k| {
-            let m = &k.meta;
-            let window = diandan_functions::catalogue::Window {
-                opens: m.registration.opens,
-                closes: m.registration.closes,
-            };
-            let state = window.state_on(today);
-            let mut sessions: Vec<_> = m.sessions.iter().filter_map(|s| parse_session(s)).collect();
-            sessions.sort();
-            CourseView {
-                id: k.id.to_string(),
-                url: format!("/courses/{}/", k.id),
-                title: m.title.clone(),
-                category: m.category.clone(),
-                teacher: v.lecturer_link(m.teacher.as_str()),
-                age_min: m.ages[0],
-                age_max: m.ages[1],
-                capacity: m.capacity,
-                waitlist: m.waitlist,
-                venue: m.venue.clone(),
-                sessions: sessions
-                    .iter()
-                    .map(|s| format!("{} {}", date_label(s.date_naive()), s.format("%H:%M")))
-                    .collect(),
-                opens: date_label(m.registration.opens),
-                closes: date_label(m.registration.closes),
-                state,
-                state_label: match state {
-                    WindowState::NotYetOpen => "报名尚未开始",
-                    WindowState::Open => "正在报名",
-                    WindowState::Closed => "报名已结束",
-                },
-                summary: markdown::summary(&k.body, 70),
-                html: markdown::to_html(&k.body, c.site.allow_raw_html),
-            }
-        })
-        .collect()
-}
-
-fn slot_views(c: &Content, v: &Views, today: NaiveDate) -> Vec<SlotView> {
-    let mut out = Vec::new();
-    for m in &c.months {
-        for s in &m.meta.stages {
-            let what = match &s.program {
-                Pick::Pinned(p) => v.program_link(p.as_str()),
-                Pick::Auto => None,
-            };
-            out.push(slot_view(
-                v,
-                SlotKind::Stage,
-                &s.township,
-                s.date,
-                &s.time,
-                &s.venue,
-                what,
-                today,
-            ));
-        }
-        for f in &m.meta.forums {
-            let what = match &f.lecturer {
-                Pick::Pinned(l) => v.lecturer_link(l.as_str()),
-                Pick::Auto => None,
-            };
-            out.push(slot_view(
-                v,
-                SlotKind::Forum,
-                &f.township,
-                f.date,
-                &f.time,
-                &f.venue,
-                what,
-                today,
-            ));
-        }
-    }
-    out.sort_by(|a, b| (a.date, &a.time, &a.township_id).cmp(&(b.date, &b.time, &b.township_id)));
-    out
-}
-
-#[allow(clippy::too_many_arguments)]
-fn slot_view(
-    v: &Views,
-    kind: SlotKind,
-    township: &diandan_functions::domain::TownshipId,
-    date: NaiveDate,
-    time: &str,
-    venue: &str,
-    what: Option<Link>,
-    today: NaiveDate,
-) -> SlotView {
-    SlotView {
-        id: SlotFacts::id_for(kind, date, township).to_string(),
-        kind,
-        kind_label: match kind {
-            SlotKind::Stage => "周末农家戏台",
-            SlotKind::Forum => "乡村公益讲坛",
-        },
-        date,
-        date_label: date_label(date),
-        month: date.format("%Y-%m").to_string(),
-        time: time.trim().to_owned(),
-        township: v.township_link(township.as_str()),
-        township_id: township.to_string(),
-        venue: venue.to_owned(),
-        what,
-        past: date < today,
     }
 }
 

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use tokio::sync::watch;
 
 use crate::build::{build_site, today_in_china, BuildError, BuildOptions};
+use crate::render::live::{DataSource, StoreSource};
 
 pub mod files;
 pub mod watch_files;
@@ -45,18 +46,26 @@ pub struct Live {
     pub root: PathBuf,
     /// Fixed "today" for the pages (tests); `None` follows the calendar in China.
     pub today: Option<NaiveDate>,
+    /// The store the pages' counts, schedule and wish wall come from.
+    pub source: Arc<dyn DataSource>,
 }
 
 impl Live {
-    /// Nothing built yet; call [`Live::rebuild`] before serving.
+    /// Nothing built yet; call [`Live::rebuild`] before serving. Must be called inside the
+    /// tokio runtime that serves: builds read the store through it.
     pub fn new(root: PathBuf, api: ApiState, today: Option<NaiveDate>) -> Live {
         let (version, _) = watch::channel(0);
+        let source = Arc::new(StoreSource {
+            store: api.store(),
+            runtime: tokio::runtime::Handle::current(),
+        });
         Live {
             current: Arc::new(RwLock::new(Current::default())),
             version,
             api,
             root,
             today,
+            source,
         }
     }
 
@@ -68,7 +77,7 @@ impl Live {
             today: self.today.unwrap_or_else(today_in_china),
         };
         let started = std::time::Instant::now();
-        let result = build_site(&opts);
+        let result = build_site(&opts, self.source.as_ref());
         let mut cur = self.current.write().unwrap_or_else(PoisonError::into_inner);
         match result {
             Ok(site) => {
