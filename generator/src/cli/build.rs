@@ -38,7 +38,7 @@ fn store_spec(args: &BuildArgs) -> Option<StoreSpec> {
     let default = args.root.root.join(".diandan").join("diandan.sqlite3");
     args.store
         .clone()
-        .or_else(|| default.exists().then(|| StoreSpec::Sqlite(default)))
+        .or_else(|| default.exists().then_some(StoreSpec::Sqlite(default)))
 }
 
 pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {

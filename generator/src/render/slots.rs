@@ -78,7 +78,7 @@ pub fn kind_label(kind: SlotKind) -> &'static str {
 /// Answered wishes, newest reply first. Names arrive masked from the store; no contact at all.
 pub fn wish_views(v: &Views, data: &StoreData) -> Vec<WishView> {
     let mut sorted: Vec<_> = data.wishes.iter().collect();
-    sorted.sort_by(|a, b| (b.replied_on, b.id).cmp(&(a.replied_on, a.id)));
+    sorted.sort_by_key(|w| std::cmp::Reverse((w.replied_on, w.id)));
     sorted
         .into_iter()
         .map(|w| WishView {
