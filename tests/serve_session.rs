@@ -167,12 +167,11 @@ fn expected_tallies(t: &Value) {
     );
 }
 
-#[test]
-fn a_resident_session_counts_exactly_and_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("store.sqlite3");
+/// The scripted session on `backend`, a restart, and the duplicate check after it. Returns
+/// `/api/tallies` as the session left them.
+fn resident_session(backend: Backend) -> Value {
     let now = china("2026-12-15");
-    let server = Server::start(&repo_root(), &db, SECRET, now);
+    let server = Server::start_with(&repo_root(), backend.clone(), SECRET, now);
     let home = client()
         .get(&server.base)
         .call()
@@ -188,7 +187,7 @@ fn a_resident_session_counts_exactly_and_survives_a_restart() {
     expected_tallies(&before);
     server.stop();
 
-    let again = Server::start(&repo_root(), &db, SECRET, now);
+    let again = Server::start_with(&repo_root(), backend, SECRET, now);
     let after = get_json(&again.base, "/api/tallies");
     assert_eq!(after, before, "the same counts after a restart");
     let (s, r) = post_json(
@@ -201,6 +200,30 @@ fn a_resident_session_counts_exactly_and_survives_a_restart() {
         (200, &json!(true)),
         "duplicates are still recognised after a restart"
     );
+    before
+}
+
+#[test]
+fn a_resident_session_counts_exactly_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    resident_session(Backend::Sqlite(dir.path().join("store.sqlite3")));
+}
+
+/// The same session against `serve` on DynamoDB (the emulator `AWS_ENDPOINT_URL_DYNAMODB`
+/// names, as `diandan serve --store dynamodb:TABLE` would use it) answers the same tallies.
+#[test]
+fn the_session_on_dynamodb_gives_the_same_tallies_as_on_sqlite() {
+    let Some(table) = fresh_dynamo_table() else {
+        eprintln!(
+            "skipped: {}",
+            diandan_functions::store::dynamo::testing::SKIP_VAR
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let on_sqlite = resident_session(Backend::Sqlite(dir.path().join("store.sqlite3")));
+    let on_dynamo = resident_session(Backend::Dynamo(table));
+    assert_eq!(on_dynamo, on_sqlite, "DynamoDB and SQLite count alike");
 }
 
 #[test]

@@ -5,6 +5,9 @@ pub mod api;
 pub mod catalogue;
 pub mod clock;
 pub mod domain;
+pub mod lambda;
+pub mod planner;
+pub mod rebuild;
 pub mod store;
 
 pub use api::{router, ApiState};

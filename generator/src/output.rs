@@ -1,11 +1,13 @@
-//! Writing the site atomically: the new tree is staged beside the old one and swapped in, so a
-//! failed or interrupted build leaves the previous output as it was; unchanged bytes are not
-//! rewritten, and a build that changes nothing writes nothing.
+//! Writing the site so that a failed or interrupted build never leaves a half-written output:
+//! only files whose bytes changed are written, first into a staging folder, then moved into
+//! place under a journal that the next build finishes if this one is killed midway. A build
+//! that changes nothing writes nothing.
 
 use std::collections::BTreeSet;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::render::Site;
@@ -22,20 +24,55 @@ pub struct WriteStats {
 fn sibling(out: &Path, suffix: &str) -> PathBuf {
     let name = out
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
+        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
     out.with_file_name(format!(".{name}.{suffix}"))
 }
 
-/// Puts back the previous output if an earlier write was interrupted between its two renames.
-fn recover(out: &Path) -> io::Result<()> {
-    let prev = sibling(out, "prev");
-    if !out.exists() && prev.exists() {
-        std::fs::rename(&prev, out)?;
-    } else if prev.exists() {
-        std::fs::remove_dir_all(&prev)?;
+/// Finishes an interrupted write (its journal says what to move), or drops a staging folder
+/// whose journal was never written (the output was not touched yet).
+pub fn recover(out: &Path) -> io::Result<()> {
+    let journal = sibling(out, "journal");
+    let staging = sibling(out, "staging");
+    if let Ok(text) = std::fs::read_to_string(&journal) {
+        apply(&text, &staging, out)?;
+        std::fs::remove_file(&journal)?;
+    }
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
     }
     Ok(())
+}
+
+/// Carries out a journal: `put PATH` moves a staged file into place, `del PATH` removes one.
+/// Moving an already-moved file is skipped, so applying twice is harmless.
+fn apply(journal: &str, staging: &Path, out: &Path) -> io::Result<()> {
+    for line in journal.lines() {
+        if let Some(path) = line.strip_prefix("put ") {
+            let (from, to) = (staging.join(path), out.join(path));
+            if from.exists() {
+                if let Some(parent) = to.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::rename(from, to)?;
+            }
+        } else if let Some(path) = line.strip_prefix("del ") {
+            match std::fs::remove_file(out.join(path)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => remove_empty_parents(out, &out.join(path)),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn remove_empty_parents(out: &Path, file: &Path) {
+    let mut dir = file.parent();
+    while let Some(d) = dir.filter(|d| *d != out) {
+        if std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
 }
 
 fn existing_files(out: &Path) -> BTreeSet<String> {
@@ -60,57 +97,61 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
         && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
+fn stage(site: &Site, paths: &[&String], staging: &Path) -> io::Result<()> {
+    paths.par_iter().try_for_each(|path| {
+        let dest = staging.join(path);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&dest, &site.files[*path])
+    })
+}
+
 /// Writes `site` into `out`, replacing what was there.
 pub fn write(site: &Site, out: &Path) -> io::Result<WriteStats> {
     recover(out)?;
     let old = existing_files(out);
     let changed: Vec<&String> = site
         .files
-        .iter()
+        .par_iter()
         .filter(|(p, b)| !old.contains(*p) || !same_bytes(&out.join(p), b))
         .map(|(p, _)| p)
         .collect();
-    let removed = old.iter().filter(|p| !site.files.contains_key(*p)).count();
-    if changed.is_empty() && removed == 0 {
-        return Ok(WriteStats::default());
+    let removed: Vec<&String> = old
+        .iter()
+        .filter(|p| !site.files.contains_key(*p))
+        .collect();
+    let stats = WriteStats {
+        written: changed.len(),
+        removed: removed.len(),
+    };
+    if changed.is_empty() && removed.is_empty() {
+        return Ok(stats);
     }
     let staging = sibling(out, "staging");
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)?;
-    }
-    let changed_set: BTreeSet<&String> = changed.iter().copied().collect();
-    for (path, bytes) in &site.files {
-        let dest = staging.join(path);
-        if let Some(parent) = dest.parent() {
+    stage(site, &changed, &staging)?;
+    if !out.exists() {
+        // A first build: the whole tree appears at once.
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
-        // Unchanged files are linked, not copied: the swap then costs no rewrite of their bytes.
-        if changed_set.contains(path) || std::fs::hard_link(out.join(path), &dest).is_err() {
-            std::fs::write(&dest, bytes)?;
-        }
+        return std::fs::rename(&staging, out).map(|()| stats);
     }
-    swap(&staging, out)?;
-    Ok(WriteStats {
-        written: changed.len(),
-        removed,
-    })
-}
-
-/// Replaces `out` with `staging`. Between the two renames `out` is briefly missing; `recover`
-/// restores the previous tree if the process dies right there.
-fn swap(staging: &Path, out: &Path) -> io::Result<()> {
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    let prev = sibling(out, "prev");
-    if out.exists() {
-        std::fs::rename(out, &prev)?;
-    }
-    std::fs::rename(staging, out)?;
-    if prev.exists() {
-        std::fs::remove_dir_all(&prev)?;
-    }
-    Ok(())
+    let mut journal = String::new();
+    changed
+        .iter()
+        .for_each(|p| journal.push_str(&format!("put {p}\n")));
+    removed
+        .iter()
+        .for_each(|p| journal.push_str(&format!("del {p}\n")));
+    let journal_path = sibling(out, "journal");
+    let mut f = std::fs::File::create(&journal_path)?;
+    f.write_all(journal.as_bytes())?;
+    f.sync_all()?;
+    apply(&journal, &staging, out)?;
+    std::fs::remove_file(&journal_path)?;
+    std::fs::remove_dir_all(&staging)?;
+    Ok(stats)
 }
 
 #[cfg(test)]
@@ -124,6 +165,10 @@ mod tests {
                 .map(|(p, b)| (p.to_string(), b.as_bytes().to_vec()))
                 .collect(),
         }
+    }
+
+    fn read(out: &Path, p: &str) -> String {
+        std::fs::read_to_string(out.join(p)).unwrap()
     }
 
     #[test]
@@ -141,24 +186,48 @@ mod tests {
                 removed: 1
             }
         );
-        assert_eq!(
-            std::fs::read_to_string(out.join("index.html")).unwrap(),
-            "b"
-        );
-        assert!(!out.join("x/index.html").exists());
+        assert_eq!(read(&out, "index.html"), "b");
+        assert!(!out.join("x").exists(), "emptied folders go too");
     }
 
     #[test]
-    fn recovers_from_an_interrupted_swap() {
+    fn an_interrupted_write_is_finished_by_the_next_build() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        write(&site(&[("index.html", "a")]), &out).unwrap();
-        std::fs::rename(&out, sibling(&out, "prev")).unwrap();
-        write(&site(&[("index.html", "a")]), &out).unwrap();
+        write(
+            &site(&[("a.html", "1"), ("b.html", "1"), ("gone.html", "1")]),
+            &out,
+        )
+        .unwrap();
+        // As if killed after the journal was written and one file moved.
+        let staging = sibling(&out, "staging");
+        std::fs::create_dir_all(&staging).unwrap();
+        std::fs::write(staging.join("b.html"), "2").unwrap();
+        std::fs::write(out.join("a.html"), "2").unwrap();
+        std::fs::write(
+            sibling(&out, "journal"),
+            "put a.html\nput b.html\ndel gone.html\n",
+        )
+        .unwrap();
+        recover(&out).unwrap();
         assert_eq!(
-            std::fs::read_to_string(out.join("index.html")).unwrap(),
-            "a"
+            (read(&out, "a.html"), read(&out, "b.html")),
+            ("2".into(), "2".into())
         );
-        assert!(!sibling(&out, "prev").exists());
+        assert!(!out.join("gone.html").exists());
+        assert!(!staging.exists() && !sibling(&out, "journal").exists());
+    }
+
+    #[test]
+    fn staging_without_a_journal_leaves_the_output_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write(&site(&[("a.html", "1")]), &out).unwrap();
+        let staging = sibling(&out, "staging");
+        std::fs::create_dir_all(&staging).unwrap();
+        std::fs::write(staging.join("a.html"), "half").unwrap();
+        recover(&out).unwrap();
+        assert_eq!(read(&out, "a.html"), "1");
+        assert!(!staging.exists());
     }
 }

@@ -6,12 +6,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use diandan::serve::{app, Live};
+use diandan::serve::{app, on_change, Live};
 use diandan_functions::api::ApiState;
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::clock::fixed_clock;
 use diandan_functions::domain::Secret;
+use diandan_functions::store::dynamo::testing;
 use diandan_functions::store::sqlite::SqliteStore;
+use diandan_functions::store::{DynamoStore, Store};
+
+/// The admin API's bearer token on every test server.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
 
 /// The repository root: the sample `content/` and `themes/`.
 pub fn repo_root() -> PathBuf {
@@ -27,12 +32,57 @@ pub struct Server {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Where a test server keeps submissions.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A table on the DynamoDB-compatible server the AWS environment names.
+    Dynamo(String),
+}
+
+impl Backend {
+    async fn open(&self) -> Arc<dyn Store> {
+        match self {
+            Backend::Sqlite(db) => Arc::new(SqliteStore::open(db).expect("the store opens")),
+            Backend::Dynamo(table) => Arc::new(
+                DynamoStore::connect(table)
+                    .await
+                    .expect("the DynamoDB store connects"),
+            ),
+        }
+    }
+}
+
+/// A new table on the DynamoDB-compatible server for a test; `None` when the DynamoDB tests
+/// are skipped on purpose (`DIANDAN_SKIP_DYNAMO=1`). Panics when they should run but cannot.
+pub fn fresh_dynamo_table() -> Option<String> {
+    if !testing::should_run().unwrap_or_else(|e| panic!("{e}")) {
+        return None;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = runtime
+        .block_on(testing::fresh_store())
+        .unwrap_or_else(|e| panic!("cannot make a table on the DynamoDB server: {e}"));
+    Some(store.table().to_owned())
+}
+
 impl Server {
     /// Serves `root` with the SQLite file `db`, the clock stopped at `now`.
     pub fn start(root: &Path, db: &Path, secret: &str, now: DateTime<FixedOffset>) -> Server {
+        Self::start_with(root, Backend::Sqlite(db.to_path_buf()), secret, now)
+    }
+
+    /// Serves `root` with the store `backend`, the clock stopped at `now`.
+    pub fn start_with(
+        root: &Path,
+        backend: Backend,
+        secret: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Server {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel::<SocketAddr>();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let (root, db, secret) = (root.to_path_buf(), db.to_path_buf(), secret.to_owned());
+        let (root, secret) = (root.to_path_buf(), secret.to_owned());
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -40,16 +90,22 @@ impl Server {
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let store = Arc::new(SqliteStore::open(&db).expect("the store opens"));
+                let store = backend.open().await;
                 let secret = Secret::new(&secret).expect("a valid secret");
+                // As `diandan serve` with DIANDAN_ADMIN_TOKEN set: staff changes rebuild the site.
+                let (hook, signal) = on_change::change_signal();
                 let api = ApiState::new(store, Catalogue::default(), secret)
                     .with_base_url("")
-                    .with_clock(fixed_clock(now));
+                    .with_clock(fixed_clock(now))
+                    .with_admin_token(Some(ADMIN_TOKEN.into()))
+                    .with_on_change(hook);
                 let live = Live::new(root, api, Some(now.date_naive()));
                 let first = live.clone();
                 tokio::task::spawn_blocking(move || first.rebuild())
                     .await
                     .unwrap();
+                let rebuilder = live.clone();
+                let _rebuilds = on_change::rebuild_on_signal(signal, move || rebuilder.rebuild());
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
                 axum_serve(listener, live, stop_rx).await;

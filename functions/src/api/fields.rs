@@ -29,6 +29,8 @@ pub fn label(field: &str) -> &'static str {
         "stars" => "评分",
         "comment" => "评价",
         "token" => "取消凭据",
+        "reply" => "回复内容",
+        "reason" => "说明",
         HONEYPOT => "网站",
         _ => "这一项",
     }

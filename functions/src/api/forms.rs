@@ -88,7 +88,7 @@ pub fn render(spec: &FormSpec, values: &Fields, errors: &[FieldError]) -> String
 
 fn summary(spec: &FormSpec, errors: &[FieldError]) -> String {
     let mut out = String::from(
-        "<div class=\"error-summary summary\" role=\"alert\" tabindex=\"-1\" \
+        "<div class=\"error-summary summary\" role=\"alert\" tabindex=\"-1\" autofocus \
          aria-labelledby=\"error-summary-title\">\n",
     );
     out.push_str(&format!(

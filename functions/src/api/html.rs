@@ -55,7 +55,7 @@ pub fn page(chrome: &Chrome, title: &str, body: &str) -> String {
          <meta name=\"robots\" content=\"noindex\">\n<title>{title} - {site}</title>\n\
          <link rel=\"stylesheet\" href=\"{base}/assets/site.css\">\n<style>{INLINE_CSS}</style>\n\
          </head>\n<body class=\"receipt\">\n\
-         <header class=\"top\"><div class=\"wrap\"><a class=\"brand\" href=\"{base}/\">{site}</a></div></header>\n\
+         <header class=\"top\"><div class=\"wrap\"><a class=\"brand\" href=\"{base}/\"><span class=\"mark\" aria-hidden=\"true\">点</span>{site}</a></div></header>\n\
          <main id=\"main\" class=\"wrap receipt-main\">\n{body}\n</main>\n\
          <footer class=\"foot\"><div class=\"wrap\"><p><a href=\"{base}/\">返回首页</a></p></div></footer>\n\
          </body>\n</html>\n",

@@ -4,6 +4,7 @@
 //! Every write takes JSON (answered in JSON) or a plain HTML form (answered with `303 See
 //! Other` to a small server-rendered receipt page, or the form again with its mistakes).
 
+mod admin;
 mod cancel;
 mod facts;
 pub mod fields;
@@ -27,7 +28,7 @@ use axum::Router;
 
 pub use input::BODY_LIMIT;
 pub use problem::{ApiError, FieldError};
-pub use state::ApiState;
+pub use state::{ApiState, OnChange, MIN_ADMIN_TOKEN_CHARS};
 
 use crate::store::TallyLimits;
 
@@ -58,6 +59,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/wishes/receipt", get(wishes::receipt))
         .route("/api/ratings", post(ratings::post))
         .route("/api/ratings/receipt", get(ratings::receipt))
+        .merge(admin::routes(&state))
         .with_state(state)
 }
 

@@ -4,12 +4,19 @@
 use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, FixedOffset};
+use sha2::{Digest, Sha256};
 
 use super::html::Chrome;
 use crate::catalogue::Catalogue;
 use crate::clock::{system_clock, Clock};
 use crate::domain::Secret;
 use crate::store::{Store, StoreError, Tallies, TallyLimits};
+
+/// Called after an admin action that changes what the site shows (a pin, a reply, …).
+pub type OnChange = Arc<dyn Fn() + Send + Sync>;
+
+/// The shortest admin token accepted: anything shorter leaves the admin API switched off.
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
 
 /// Cheap to clone; clones share the store and the catalogue slot.
 #[derive(Clone)]
@@ -19,6 +26,9 @@ pub struct ApiState {
     secret: Arc<Secret>,
     clock: Clock,
     base_url: Option<Arc<str>>,
+    /// SHA-256 of the admin bearer token; `None` switches the admin API off.
+    admin_token: Option<[u8; 32]>,
+    on_change: Option<OnChange>,
 }
 
 impl ApiState {
@@ -30,6 +40,49 @@ impl ApiState {
             secret: Arc::new(secret),
             clock: system_clock(),
             base_url: None,
+            admin_token: None,
+            on_change: None,
+        }
+    }
+
+    /// Switches the admin API (`/api/admin/*`) on with this bearer token (usually from the
+    /// `DIANDAN_ADMIN_TOKEN` environment variable). `None`, or a token shorter than
+    /// [`MIN_ADMIN_TOKEN_CHARS`], leaves it off: every admin route then answers 503.
+    pub fn with_admin_token(mut self, token: Option<String>) -> Self {
+        let token = token.map(|t| t.trim().to_owned());
+        self.admin_token = match token {
+            Some(t) if t.chars().count() >= MIN_ADMIN_TOKEN_CHARS => {
+                Some(Sha256::digest(t.as_bytes()).into())
+            }
+            Some(t) if !t.is_empty() => {
+                tracing::error!(
+                    "the admin token is shorter than {MIN_ADMIN_TOKEN_CHARS} characters; \
+                     the admin API stays off"
+                );
+                None
+            }
+            _ => None,
+        };
+        self
+    }
+
+    /// Calls `hook` after every admin action that changes what the site shows: a pin or an
+    /// unpin, a slot marked done, a plan applied, a wish replied to or hidden. `diandan serve`
+    /// rebuilds the site on it. The hook must return quickly (hand work to another thread).
+    pub fn with_on_change(mut self, hook: OnChange) -> Self {
+        self.on_change = Some(hook);
+        self
+    }
+
+    /// The SHA-256 of the admin token, if the admin API is on.
+    pub(super) fn admin_token_digest(&self) -> Option<&[u8; 32]> {
+        self.admin_token.as_ref()
+    }
+
+    /// Tells the `on_change` hook, if any, that the site's data changed.
+    pub(super) fn site_changed(&self) {
+        if let Some(hook) = &self.on_change {
+            hook();
         }
     }
 

@@ -2,7 +2,11 @@
 //! shared conformance suite that every backend passes.
 
 pub mod conformance;
+pub mod dynamo;
+mod schedule;
+mod snapshot;
 pub mod sqlite;
+mod staff;
 mod types;
 
 use std::collections::BTreeMap;
@@ -13,7 +17,11 @@ use crate::domain::{
     CancelToken, ConfirmationCode, LecturerId, PersonKey, ProgramId, ReplyText, SlotId, TownshipId,
 };
 
+pub use dynamo::DynamoStore;
+pub use schedule::*;
+pub use snapshot::Snapshot;
 pub use sqlite::SqliteStore;
+pub use staff::*;
 pub use types::*;
 
 /// How long orders, nominations and ratings keep a person's key before cleanup may drop them.
@@ -110,4 +118,65 @@ pub trait Store: Send + Sync {
 
     /// Deletes personal rows whose expiry has passed. Returns how many went.
     async fn purge_expired(&self, now: Time) -> Result<u64, StoreError>;
+
+    /// Every stored assignment (planner's and staff's), by slot id.
+    async fn assignments(&self) -> Result<Vec<Assignment>, StoreError>;
+
+    /// Stores the planner's assignments as `auto`, atomically; a slot that already has an
+    /// assignment (a staff pin made meanwhile, or an earlier plan) keeps it. Returns how many
+    /// were stored.
+    async fn apply_plan(&self, planned: Vec<Assignment>) -> Result<u32, StoreError>;
+
+    /// Staff's assignment of a slot, stored as `staff` and replacing any other.
+    async fn pin(&self, assignment: Assignment) -> Result<(), StoreError>;
+
+    /// Removes a slot's assignment, whoever made it; `NotFound` if it had none.
+    async fn unpin(&self, slot: &SlotId) -> Result<(), StoreError>;
+
+    /// Records that a slot took place and, in the same transaction, closes the open orders
+    /// of its program in its township. Returns how many orders were closed; a slot already
+    /// marked is `Duplicate`.
+    async fn mark_done(&self, performance: Performance) -> Result<u32, StoreError>;
+
+    /// Every performance marked done, by date.
+    async fn performances(&self) -> Result<Vec<Performance>, StoreError>;
+
+    /// Open orders per (program, township) with the earliest: what the planner ranks by.
+    async fn order_demand(&self) -> Result<Vec<OrderDemand>, StoreError>;
+
+    /// Records an admin action. Returns its id.
+    async fn log_action(&self, action: NewAction) -> Result<i64, StoreError>;
+
+    /// The latest admin actions, newest first, at most `limit`.
+    async fn actions(&self, limit: u32) -> Result<Vec<AdminAction>, StoreError>;
+
+    /// Wishes with no reply that are not hidden, oldest first, names masked, no contact.
+    async fn pending_wishes(&self) -> Result<Vec<PendingWish>, StoreError>;
+
+    /// Every order, open and fulfilled, in the order they came.
+    async fn export_orders(&self) -> Result<Vec<OrderRow>, StoreError>;
+
+    /// Every nomination, in the order they came.
+    async fn export_nominations(&self) -> Result<Vec<NominationRow>, StoreError>;
+
+    /// Every registration with the guardian's phone, by course and then in order.
+    async fn export_registrations(&self) -> Result<Vec<RegistrationRow>, StoreError>;
+
+    /// What a build shows: assignments, performances, tallies, answered wishes and ratings.
+    /// A backend that can read them at one moment should; this default reads them in turn.
+    async fn snapshot(&self, limits: &TallyLimits) -> Result<Snapshot, StoreError> {
+        let assignments = self.assignments().await?;
+        let performances = self.performances().await?;
+        Ok(Snapshot {
+            assignments: (assignments.into_iter())
+                .map(|a| (a.slot.clone(), a))
+                .collect(),
+            performances: (performances.into_iter())
+                .map(|p| (p.slot.clone(), p))
+                .collect(),
+            tallies: self.tallies(limits).await?,
+            wishes: self.answered_wishes().await?,
+            ratings: self.rating_summaries().await?,
+        })
+    }
 }

@@ -7,7 +7,9 @@
 mod courses;
 mod demand;
 mod public;
+mod schedule;
 mod schema;
+mod staff;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -268,6 +270,87 @@ impl Store for SqliteStore {
 
     async fn purge_expired(&self, now: Time) -> Result<u64, StoreError> {
         self.write(move |tx| public::purge_expired(tx, &now)).await
+    }
+
+    async fn assignments(&self) -> Result<Vec<Assignment>, StoreError> {
+        self.read(schedule::assignments).await
+    }
+
+    async fn apply_plan(&self, planned: Vec<Assignment>) -> Result<u32, StoreError> {
+        self.write(move |tx| schedule::apply_plan(tx, &planned))
+            .await
+    }
+
+    async fn pin(&self, assignment: Assignment) -> Result<(), StoreError> {
+        self.write(move |tx| schedule::pin(tx, &assignment)).await
+    }
+
+    async fn unpin(&self, slot: &SlotId) -> Result<(), StoreError> {
+        let slot = slot.clone();
+        self.write(move |tx| schedule::unpin(tx, &slot)).await
+    }
+
+    async fn mark_done(&self, performance: Performance) -> Result<u32, StoreError> {
+        self.write(move |tx| schedule::mark_done(tx, &performance))
+            .await
+    }
+
+    async fn performances(&self) -> Result<Vec<Performance>, StoreError> {
+        self.read(schedule::performances).await
+    }
+
+    async fn order_demand(&self) -> Result<Vec<OrderDemand>, StoreError> {
+        self.read(schedule::order_demand).await
+    }
+
+    async fn log_action(&self, action: NewAction) -> Result<i64, StoreError> {
+        self.write(move |tx| staff::log_action(tx, &action)).await
+    }
+
+    async fn actions(&self, limit: u32) -> Result<Vec<AdminAction>, StoreError> {
+        self.read(move |tx| staff::actions(tx, limit)).await
+    }
+
+    async fn pending_wishes(&self) -> Result<Vec<PendingWish>, StoreError> {
+        self.read(staff::pending_wishes).await
+    }
+
+    async fn export_orders(&self) -> Result<Vec<OrderRow>, StoreError> {
+        self.read(staff::export_orders).await
+    }
+
+    async fn export_nominations(&self) -> Result<Vec<NominationRow>, StoreError> {
+        self.read(staff::export_nominations).await
+    }
+
+    async fn export_registrations(&self) -> Result<Vec<RegistrationRow>, StoreError> {
+        self.read(staff::export_registrations).await
+    }
+
+    /// One read transaction, so the build sees a single moment of the store.
+    async fn snapshot(&self, limits: &TallyLimits) -> Result<Snapshot, StoreError> {
+        let (assignments, performances, raw, wishes, ratings) = self
+            .read(|tx| {
+                Ok((
+                    schedule::assignments(tx)?,
+                    schedule::performances(tx)?,
+                    public::raw_counts(tx)?,
+                    public::answered_wishes(tx)?,
+                    public::rating_summaries(tx)?,
+                ))
+            })
+            .await?;
+        Ok(Snapshot {
+            assignments: (assignments.into_iter())
+                .map(|a| (a.slot.clone(), a))
+                .collect(),
+            performances: (performances.into_iter())
+                .map(|p| (p.slot.clone(), p))
+                .collect(),
+            tallies: Tallies::assemble(raw, limits),
+            wishes,
+            ratings,
+        })
     }
 }
 

@@ -59,13 +59,18 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     match build::build(&opts, source.as_ref(), &args.out) {
         Ok(b) => {
             println!(
-                "built {} pages ({} files, {} written, {} removed) into {} in {} ms",
-                b.site.pages(),
-                b.site.files.len(),
+                "built {} pages ({} files, {} written, {} removed) into {} in {} ms{}",
+                b.pages,
+                b.files,
                 b.stats.written,
                 b.stats.removed,
                 args.out.display(),
-                b.elapsed.as_millis()
+                b.elapsed.as_millis(),
+                if b.unchanged {
+                    " — nothing changed since the last build"
+                } else {
+                    ""
+                }
             );
             Ok(ExitCode::SUCCESS)
         }

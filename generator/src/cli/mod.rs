@@ -4,10 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod bench;
 pub mod build;
 pub mod check;
+pub mod loadtest;
 pub mod new;
+pub mod plan;
 pub mod serve;
+pub mod store;
 
 /// diandan — the catalogue site and form service of a county culture centre's 点单点将.
 #[derive(Debug, Parser)]
@@ -21,12 +25,20 @@ pub struct Cli {
 pub enum Command {
     /// Build the static site from content/ into the output folder.
     Build(build::BuildArgs),
+    /// Time builds of a synthetic catalogue against Hugo and `cp -r`.
+    Bench(bench::BenchArgs),
     /// Check the content and report every problem; writes nothing.
     Check(check::CheckArgs),
+    /// Load-test the API on loopback and check every count.
+    Loadtest(loadtest::LoadArgs),
     /// Create a new program, lecturer or course file from a template.
     New(new::NewArgs),
+    /// Fill the `auto` slots from orders and nominations; --apply stores the plan.
+    Plan(plan::PlanArgs),
     /// Serve the site and the API on 127.0.0.1, rebuilding on every change.
     Serve(serve::ServeArgs),
+    /// Create what a store needs (`store init`): the SQLite file or the DynamoDB table.
+    Store(store::StoreArgs),
 }
 
 /// Where the site's sources are.
@@ -40,10 +52,14 @@ pub struct RootArgs {
 impl Cli {
     pub fn run(self) -> anyhow::Result<std::process::ExitCode> {
         match self.command {
+            Command::Bench(args) => bench::run(&args),
             Command::Build(args) => build::run(&args),
             Command::Check(args) => check::run(&args),
+            Command::Loadtest(args) => loadtest::run(&args),
             Command::New(args) => new::run(&args),
+            Command::Plan(args) => plan::run(&args),
             Command::Serve(args) => serve::run(&args),
+            Command::Store(args) => store::run(&args),
         }
     }
 }

@@ -70,6 +70,9 @@ pub struct SiteConfig {
     pub repeat_after_months: i64,
     #[serde(default)]
     pub featured: Vec<ProgramId>,
+    /// Programs per list page.
+    #[serde(default = "default_page_size")]
+    pub page_size: i64,
     /// Whether editors' Markdown may carry raw HTML (off: it is shown as text).
     #[serde(default)]
     pub allow_raw_html: bool,
@@ -80,6 +83,9 @@ fn default_language() -> String {
 }
 fn default_threshold() -> i64 {
     15
+}
+fn default_page_size() -> i64 {
+    20
 }
 fn default_repeat() -> i64 {
     3

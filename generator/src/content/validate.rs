@@ -112,6 +112,7 @@ fn check_site(c: &Content, ids: &Ids, out: &mut Vec<Diagnostic>) {
     required(&s.api_url, o, "api_url", out);
     at_least(s.nomination_threshold, 1, o, "nomination_threshold", out);
     at_least(s.repeat_after_months, 0, o, "repeat_after_months", out);
+    at_least(s.page_size, 1, o, "page_size", out);
     for (i, p) in s.featured.iter().enumerate() {
         out.extend(ids.check("program", p.as_str(), o, &format!("featured[{i}]")));
     }

@@ -29,6 +29,12 @@ pub struct StoreData {
 /// Where a build gets its store data from; the catalogue says which ids and limits matter.
 pub trait DataSource: Send + Sync {
     fn read(&self, catalogue: &Catalogue) -> anyhow::Result<StoreData>;
+
+    /// A value that changes whenever `read` could answer differently, if the source can say
+    /// so cheaply; `None` means every build must render (a live store).
+    fn fingerprint(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Builds from the content alone (no counts, no wish wall entries).
@@ -37,6 +43,10 @@ pub struct NoStore;
 impl DataSource for NoStore {
     fn read(&self, _: &Catalogue) -> anyhow::Result<StoreData> {
         Ok(StoreData::default())
+    }
+
+    fn fingerprint(&self) -> Option<u64> {
+        Some(0)
     }
 }
 
@@ -50,13 +60,28 @@ impl DataSource for StoreSource {
     fn read(&self, catalogue: &Catalogue) -> anyhow::Result<StoreData> {
         let limits = TallyLimits::from_catalogue(catalogue);
         let store = Arc::clone(&self.store);
-        self.runtime.block_on(async move {
-            Ok(StoreData {
-                tallies: store.tallies(&limits).await?,
-                wishes: store.answered_wishes().await?,
-                ratings: store.rating_summaries().await?,
-                assignments: BTreeMap::new(),
+        let snap = self
+            .runtime
+            .block_on(async move { store.snapshot(&limits).await })?;
+        let assignments = snap
+            .assignments
+            .into_iter()
+            .map(|(slot, a)| {
+                (
+                    slot,
+                    Assigned {
+                        program: a.program,
+                        lecturer: a.lecturer,
+                        reason: a.reason,
+                    },
+                )
             })
+            .collect();
+        Ok(StoreData {
+            tallies: snap.tallies,
+            wishes: snap.wishes,
+            ratings: snap.ratings,
+            assignments,
         })
     }
 }

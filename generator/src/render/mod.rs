@@ -54,7 +54,7 @@ pub fn render(
         .into_par_iter()
         .map(|job| {
             let mut ctx = tera::Context::from_value(base.clone()).map_err(|e| err(&job, &e))?;
-            ctx.extend(tera::Context::from_value(job.ctx.clone()).map_err(|e| err(&job, &e))?);
+            ctx.extend(tera::Context::from_value((job.ctx)()).map_err(|e| err(&job, &e))?);
             let html = theme
                 .tera
                 .render(job.template, &ctx)

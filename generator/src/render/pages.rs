@@ -8,36 +8,44 @@ use super::markdown;
 use super::views::{Link, SlotView, Views};
 use crate::content::model::Content;
 
-/// Programs per list page: small enough for a slow phone, large enough to browse.
-pub const PER_PAGE: usize = 20;
-
-/// One page to render: where it goes, with which template, from which data.
-pub struct Job {
+/// One page to render: where it goes, with which template, and how to make its data. The
+/// data is made only when the page renders, so a large catalogue never holds every page's
+/// context at once.
+pub struct Job<'a> {
     pub path: String,
     pub template: &'static str,
-    pub ctx: Value,
+    pub ctx: Box<dyn Fn() -> Value + Send + Sync + 'a>,
 }
 
-fn job(path: String, template: &'static str, ctx: Value) -> Job {
+fn job<'a>(
+    path: String,
+    template: &'static str,
+    ctx: impl Fn() -> Value + Send + Sync + 'a,
+) -> Job<'a> {
     Job {
         path,
         template,
-        ctx,
+        ctx: Box::new(ctx),
     }
 }
 
+/// A job whose data is already small.
+fn ready<'a>(path: String, template: &'static str, ctx: Value) -> Job<'a> {
+    job(path, template, move || ctx.clone())
+}
+
 /// Every page of the site.
-pub fn jobs(v: &Views, c: &Content) -> Vec<Job> {
+pub fn jobs<'a>(v: &'a Views, c: &'a Content) -> Vec<Job<'a>> {
     let mut out = vec![home(v, c)];
     out.extend(program_lists(v));
     out.extend(program_pages(v));
     out.push(job(
         "lecturers/index.html".into(),
         "lecturers.html",
-        json!({"section": "lecturers", "lecturers": v.lecturers}),
+        move || json!({"section": "lecturers", "lecturers": v.lecturers}),
     ));
     out.extend(v.lecturers.iter().map(|l| {
-        let forums: Vec<_> = v
+        let forums: Vec<&SlotView> = v
             .slots
             .iter()
             .filter(|s| s.what.as_ref().is_some_and(|w| w.url == l.url))
@@ -45,26 +53,26 @@ pub fn jobs(v: &Views, c: &Content) -> Vec<Job> {
         job(
             format!("lecturers/{}/index.html", l.id),
             "lecturer.html",
-            json!({"section": "lecturers", "lecturer": l, "forums": forums}),
+            move || json!({"section": "lecturers", "lecturer": l, "forums": forums}),
         )
     }));
     out.push(job(
         "courses/index.html".into(),
         "courses.html",
-        json!({"section": "courses", "courses": v.courses}),
+        move || json!({"section": "courses", "courses": v.courses}),
     ));
     out.extend(v.courses.iter().map(|k| {
         job(
             format!("courses/{}/index.html", k.id),
             "course.html",
-            json!({"section": "courses", "course": k}),
+            move || json!({"section": "courses", "course": k}),
         )
     }));
     out.extend(township_pages(v));
     out.extend(calendar_pages(v));
     out.extend(c.pages.iter().map(|p| {
         let html = markdown::to_html(&p.body, c.site.allow_raw_html);
-        job(
+        ready(
             format!("{}/index.html", p.id),
             "page.html",
             json!({"section": p.id.as_str(), "title": p.meta.title, "html": html}),
@@ -73,14 +81,14 @@ pub fn jobs(v: &Views, c: &Content) -> Vec<Job> {
     out.push(job(
         "wishes/index.html".into(),
         "wishes.html",
-        json!({"section": "wishes", "wishes": v.wishes}),
+        move || json!({"section": "wishes", "wishes": v.wishes}),
     ));
-    out.push(job("404.html".into(), "404.html", json!({"section": ""})));
+    out.push(ready("404.html".into(), "404.html", json!({"section": ""})));
     out
 }
 
 /// A page per program, with up to three others of its category and the open stages.
-fn program_pages(v: &Views) -> Vec<Job> {
+fn program_pages(v: &Views) -> Vec<Job<'_>> {
     let groups: std::collections::HashMap<String, Vec<&super::views::ProgramView>> =
         v.categories().into_iter().collect();
     let stages: Vec<_> = upcoming(v)
@@ -90,9 +98,11 @@ fn program_pages(v: &Views) -> Vec<Job> {
     v.programs
         .iter()
         .map(|p| {
-            let related: Vec<_> = groups.get(&p.category).into_iter().flatten().filter(|o| o.id != p.id).take(3).collect();
-            let ctx = json!({"section": "programs", "program": p, "related": related, "open_stages": stages});
-            job(format!("programs/{}/index.html", p.id), "program.html", ctx)
+            let related: Vec<&super::views::ProgramView> = groups.get(&p.category).into_iter().flatten().copied().filter(|o| o.id != p.id).take(3).collect();
+            let stages = stages.clone();
+            job(format!("programs/{}/index.html", p.id), "program.html", move || {
+                json!({"section": "programs", "program": p, "related": related, "open_stages": stages})
+            })
         })
         .collect()
 }
@@ -101,7 +111,7 @@ fn upcoming(v: &Views) -> impl Iterator<Item = &SlotView> {
     v.slots.iter().filter(|s| !s.past)
 }
 
-fn home(v: &Views, c: &Content) -> Job {
+fn home<'a>(v: &'a Views, c: &'a Content) -> Job<'a> {
     let slots: Vec<_> = upcoming(v).take(6).collect();
     // The editors' picks, else the first orderable programs.
     let picked: Vec<_> = c
@@ -123,7 +133,7 @@ fn home(v: &Views, c: &Content) -> Job {
     job(
         "index.html".into(),
         "index.html",
-        json!({"section": "home", "upcoming": slots, "featured": featured, "open_courses": open}),
+        move || json!({"section": "home", "upcoming": slots, "featured": featured, "open_courses": open}),
     )
 }
 
@@ -143,36 +153,41 @@ fn list_url(base: &str, page: usize) -> String {
     }
 }
 
-fn program_lists(v: &Views) -> Vec<Job> {
+fn program_lists(v: &Views) -> Vec<Job<'_>> {
     let categories = v.categories();
     let chips: Vec<Value> = categories
         .iter()
         .map(|(name, ps)| json!({"title": name, "url": super::views::category_url(name), "count": ps.len()}))
         .collect();
     let all: Vec<_> = v.programs.iter().collect();
-    let mut out = paginate(&all, "/programs/", "programs", None, &chips);
+    let size = v.site.page_size.max(1);
+    let mut out = paginate(&all, "/programs/", size, None, &chips);
     for (name, ps) in &categories {
         let dir = format!("/programs/category/{}/", name.trim());
-        out.extend(paginate(ps, &dir, "programs", Some(name), &chips));
+        out.extend(paginate(ps, &dir, size, Some(name), &chips));
     }
     out
 }
 
-fn paginate(
-    items: &[&super::views::ProgramView],
+fn paginate<'a>(
+    items: &[&'a super::views::ProgramView],
     base: &str,
-    section: &str,
+    size: usize,
     category: Option<&String>,
     chips: &[Value],
-) -> Vec<Job> {
-    let total = items.len().div_ceil(PER_PAGE).max(1);
+) -> Vec<Job<'a>> {
+    let mut chunks: Vec<&[&super::views::ProgramView]> = items.chunks(size).collect();
+    if chunks.is_empty() {
+        chunks.push(&[]);
+    }
+    let total = chunks.len();
     let url_base = match category {
         Some(c) => super::views::category_url(c),
         None => base.to_owned(),
     };
     (1..=total)
-        .map(|n| {
-            let chunk: Vec<_> = items.iter().skip((n - 1) * PER_PAGE).take(PER_PAGE).collect();
+        .zip(chunks)
+        .map(|(n, chunk)| {
             let pager = Pager {
                 current: n,
                 total,
@@ -180,13 +195,16 @@ fn paginate(
                 next: (n < total).then(|| list_url(&url_base, n + 1)),
             };
             let path = format!("{}index.html", list_url(base, n).trim_start_matches('/'));
-            job(path, "programs.html", json!({"section": section, "programs": chunk, "pager": pager, "category": category, "categories": chips}))
+            let (chunk, chips, category) = (chunk.to_vec(), chips.to_vec(), category.cloned());
+            job(path, "programs.html", move || {
+                json!({"section": "programs", "programs": chunk, "pager": pager, "category": category, "categories": chips})
+            })
         })
         .collect()
 }
 
-fn township_pages(v: &Views) -> Vec<Job> {
-    let mut out = vec![job(
+fn township_pages(v: &Views) -> Vec<Job<'_>> {
+    let mut out = vec![ready(
         "townships/index.html".into(),
         "townships.html",
         json!({"section": "townships", "townships": v.townships}),
@@ -197,7 +215,7 @@ fn township_pages(v: &Views) -> Vec<Job> {
             .iter()
             .filter(|s| s.township_id == t.id)
             .partition(|s| s.past);
-        job(
+        ready(
             format!("townships/{}/index.html", t.id),
             "township.html",
             json!({"section": "townships", "township": t, "upcoming": coming, "past": past}),
@@ -206,7 +224,7 @@ fn township_pages(v: &Views) -> Vec<Job> {
     out
 }
 
-fn calendar_pages(v: &Views) -> Vec<Job> {
+fn calendar_pages(v: &Views) -> Vec<Job<'_>> {
     let mut months: Vec<String> = v.slots.iter().map(|s| s.month.clone()).collect();
     months.dedup();
     let links: Vec<Link> = months
@@ -216,7 +234,7 @@ fn calendar_pages(v: &Views) -> Vec<Job> {
             url: format!("/calendar/{m}/"),
         })
         .collect();
-    let mut out = vec![job(
+    let mut out = vec![ready(
         "calendar/index.html".into(),
         "calendar.html",
         json!({"section": "calendar", "months": links}),
@@ -227,7 +245,7 @@ fn calendar_pages(v: &Views) -> Vec<Job> {
             "section": "calendar", "month": month_label(m), "slots": slots,
             "prev": i.checked_sub(1).map(|j| &links[j]), "next": links.get(i + 1),
         });
-        out.push(job(format!("calendar/{m}/index.html"), "month.html", ctx));
+        out.push(ready(format!("calendar/{m}/index.html"), "month.html", ctx));
     }
     out
 }

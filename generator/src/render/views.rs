@@ -30,6 +30,8 @@ pub struct SiteView {
     pub language: String,
     pub threshold: i64,
     pub menu: Vec<Link>,
+    #[serde(skip)]
+    pub page_size: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -319,6 +321,7 @@ fn site_view(c: &Content) -> SiteView {
         api_url: s.api_url.trim_end_matches('/').to_owned(),
         language: s.language.clone(),
         threshold: s.nomination_threshold,
+        page_size: usize::try_from(s.page_size).unwrap_or(20),
         menu: pages
             .into_iter()
             .map(|(_, p)| Link {

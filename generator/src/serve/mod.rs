@@ -25,6 +25,7 @@ use crate::build::{build_site, today_in_china, BuildError, BuildOptions};
 use crate::render::live::{DataSource, StoreSource};
 
 pub mod files;
+pub mod on_change;
 pub mod watch_files;
 
 use files::{Current, Shared};
@@ -35,6 +36,8 @@ pub struct ServeOptions {
     pub port: u16,
     pub store: Arc<dyn Store>,
     pub secret: Secret,
+    /// The admin API's bearer token (`DIANDAN_ADMIN_TOKEN`); `None` leaves it off.
+    pub admin_token: Option<String>,
 }
 
 /// The serve loop's shared state: what is served, and a signal of each new build.
@@ -157,10 +160,17 @@ pub fn app(live: Live) -> Router {
 
 /// Builds, then serves until Ctrl-C.
 pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
-    let api = ApiState::new(opts.store, Catalogue::default(), opts.secret).with_base_url("");
+    let admin = opts.admin_token.is_some();
+    let (hook, signal) = on_change::change_signal();
+    let api = ApiState::new(opts.store, Catalogue::default(), opts.secret)
+        .with_base_url("")
+        .with_admin_token(opts.admin_token)
+        .with_on_change(hook);
     let live = Live::new(opts.root.clone(), api, None);
     let first = live.clone();
     tokio::task::spawn_blocking(move || first.rebuild()).await?;
+    let on_staff_change = live.clone();
+    let _rebuilds = on_change::rebuild_on_signal(signal, move || on_staff_change.rebuild());
     let _watcher = watch_files::watch(&opts.root, live.clone())?;
     let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
@@ -170,6 +180,11 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         )
     })?;
     println!("serving http://{addr}/ (API at /api) — press Ctrl-C to stop");
+    if admin {
+        println!("staff page: http://{addr}/assets/admin.html");
+    } else {
+        println!("the admin API is off: set DIANDAN_ADMIN_TOKEN (16+ characters) to use it");
+    }
     serve_until(listener, app(live), async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -10,7 +10,8 @@
     document.querySelectorAll("[data-tally]").forEach(function (el) {
       var id = el.getAttribute("data-id"), kind = el.getAttribute("data-tally");
       if (kind === "program" && t.programs && t.programs[id]) {
-        text(el, "已有 " + t.programs[id].total + " 人点单");
+        var n = t.programs[id].total;
+        text(el, n > 0 ? "已有 " + n + " 人点单" : "还没有人点单，欢迎您第一个点");
       } else if (kind === "lecturer" && t.lecturers && t.lecturers[id]) {
         var l = t.lecturers[id];
         text(el, l.reached ? "已有 " + l.nominations + " 人点将，讲座即将安排" : "已有 " + l.nominations + " 人点将，还差 " + (l.threshold - l.nominations) + " 人");
@@ -44,7 +45,7 @@
       var li = document.createElement("li");
       if (input && input.id) {
         input.setAttribute("aria-invalid", "true");
-        var msg = form.querySelector("#" + input.id + "-error");
+        var msg = document.getElementById(input.id + "-error");
         if (msg) text(msg, e.message);
         var a = document.createElement("a");
         a.href = "#" + input.id; a.textContent = e.message;
@@ -75,11 +76,12 @@
       var code = document.createElement("p");
       code.className = "code"; code.textContent = r.code;
       box.appendChild(p); box.appendChild(code);
-      if (r.cancel_url) {
-        var a = document.createElement("a");
-        a.href = r.cancel_url; a.textContent = "不能来了？点这里取消报名";
-        box.appendChild(a);
-      }
+      [[r.status_url, "查看报名情况和上课时间"], [r.cancel_url, "不能来了？点这里取消报名"]].forEach(function (l) {
+        if (!l[0]) return;
+        var line = document.createElement("p"), a = document.createElement("a");
+        a.href = l[0]; a.textContent = l[1];
+        line.appendChild(a); box.appendChild(line);
+      });
     } else { p.textContent = msg; box.appendChild(p); }
   }
 

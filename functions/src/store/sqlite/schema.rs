@@ -84,6 +84,35 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (slot, person)
     );
     "#,
+    // 2: the schedule (assignments, performances) and the admin action log.
+    r#"
+    CREATE TABLE assignments (
+        slot        TEXT PRIMARY KEY,
+        program     TEXT,
+        lecturer    TEXT,
+        reason      TEXT NOT NULL,
+        source      TEXT NOT NULL CHECK (source IN ('auto', 'staff')),
+        assigned_at TEXT NOT NULL,
+        CHECK ((program IS NULL) <> (lecturer IS NULL))
+    );
+
+    CREATE TABLE performances (
+        slot        TEXT PRIMARY KEY,
+        township    TEXT NOT NULL,
+        date        TEXT NOT NULL,
+        program     TEXT,
+        lecturer    TEXT,
+        done_at     TEXT NOT NULL
+    );
+
+    CREATE TABLE admin_log (
+        id          INTEGER PRIMARY KEY,
+        at          TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        detail      TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Brings the schema up to date, one transaction per migration.

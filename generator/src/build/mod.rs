@@ -9,6 +9,8 @@ use tracing::info_span;
 use crate::content::{self, Diagnostic};
 use crate::output::{self, WriteStats};
 use crate::render::live::DataSource;
+
+pub mod fingerprint;
 use crate::render::{self, Site, Theme, Views};
 
 /// What a build needs to know besides the content.
@@ -81,23 +83,47 @@ fn copy_images(root: &Path, mut site: Site) -> Site {
     site
 }
 
-/// A finished build: what was rendered and what was written.
+/// A finished build: how many pages and files the site has, and what was written.
 pub struct Built {
-    pub site: Site,
+    pub pages: usize,
+    pub files: usize,
     pub stats: WriteStats,
     pub elapsed: Duration,
+    /// Nothing that the site is made from changed since the last build into the same folder.
+    pub unchanged: bool,
 }
 
 /// The whole recipe, ending with an atomic write into `out`.
 pub fn build(opts: &BuildOptions, source: &dyn DataSource, out: &Path) -> anyhow::Result<Built> {
     let started = Instant::now();
+    let print = source
+        .fingerprint()
+        .map(|f| fingerprint::of_inputs(&opts.root, opts.today, f));
+    if let Some(known) = print.and_then(|p| fingerprint::matches(out, p)) {
+        let (pages, files) = known;
+        let stats = WriteStats::default();
+        return Ok(Built {
+            pages,
+            files,
+            stats,
+            elapsed: started.elapsed(),
+            unchanged: true,
+        });
+    }
+    fingerprint::forget(out);
     let site = build_site(opts, source)?;
     let stats = info_span!("write").in_scope(|| output::write(&site, out)).map_err(|e| {
         anyhow::anyhow!("writing the site into {} failed: {e} — check the folder is writable; the previous output was left as it was", out.display())
     })?;
+    if let Some(p) = print {
+        fingerprint::remember(out, p, site.pages(), site.files.len());
+    }
+    let (pages, files) = (site.pages(), site.files.len());
     Ok(Built {
-        site,
+        pages,
+        files,
         stats,
         elapsed: started.elapsed(),
+        unchanged: false,
     })
 }

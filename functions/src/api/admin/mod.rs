@@ -1,0 +1,96 @@
+//! The staff API under `/api/admin/`, behind a bearer token: answer and hide wishes, pin and
+//! unpin slots, mark them done, run the planner, export CSV, read the action log. Every
+//! change is recorded in the action log, and changes the site shows call the `on_change` hook.
+
+mod auth;
+mod csv;
+mod export;
+mod log;
+mod plan;
+mod slots;
+mod wishes;
+
+use axum::body::Body;
+use axum::http::HeaderMap;
+use axum::middleware;
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::input::{read_submission, Fields};
+use super::problem::ApiError;
+use super::state::ApiState;
+use crate::store::NewAction;
+
+/// The admin routes, each behind the token check.
+pub(super) fn routes(state: &ApiState) -> Router<ApiState> {
+    Router::new()
+        .route("/api/admin/wishes", get(wishes::pending))
+        .route("/api/admin/wishes/{id}/reply", post(wishes::reply))
+        .route("/api/admin/wishes/{id}/hide", post(wishes::hide))
+        .route("/api/admin/slots", get(slots::list))
+        .route(
+            "/api/admin/slots/{slot}/pin",
+            post(slots::pin).delete(slots::unpin),
+        )
+        .route("/api/admin/slots/{slot}/done", post(slots::done))
+        .route("/api/admin/plan", post(plan::run))
+        .route("/api/admin/export/{file}", get(export::download))
+        .route("/api/admin/log", get(log::list))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
+}
+
+/// Reads a JSON (or form) body with only the `allowed` fields.
+async fn read_fields(
+    headers: &HeaderMap,
+    body: Body,
+    allowed: &[&str],
+) -> Result<Fields, ApiError> {
+    match read_submission(headers, body, allowed).await {
+        Ok((_, fields)) => Ok(fields),
+        Err(rejected) => Err(rejected.error),
+    }
+}
+
+/// Writes an action into the log. The action already happened: a log that cannot be written
+/// is reported in the server's log rather than undoing it.
+async fn record(state: &ApiState, action: &str, subject: &str, detail: String) {
+    let entry = NewAction {
+        at: state.now(),
+        action: action.to_owned(),
+        subject: subject.to_owned(),
+        detail,
+    };
+    if let Err(e) = state.store().log_action(entry).await {
+        tracing::error!(error = %e, action, subject, "the admin action log could not be written");
+    }
+}
+
+/// A JSON answer, or the problem.
+fn answer<T: serde::Serialize>(result: Result<T, ApiError>) -> axum::response::Response {
+    match result {
+        Ok(value) => super::respond::json(axum::http::StatusCode::OK, &value),
+        Err(err) => err.problem_json(),
+    }
+}
+
+/// A store error in staff's words; `missing` says what was not found.
+fn store_error(err: crate::store::StoreError, missing: &str) -> ApiError {
+    use crate::store::StoreError;
+    match err {
+        StoreError::NotFound => ApiError::not_found(missing),
+        StoreError::Backend(cause) => ApiError::internal(&cause),
+        other => ApiError::conflict("conflict", "无法完成", &other.to_string()),
+    }
+}
+
+/// The first `n` characters of `text`, with an ellipsis if it was longer: for log lines.
+fn excerpt(text: &str, n: usize) -> String {
+    let mut cut: String = text.chars().take(n).collect();
+    if text.chars().count() > n {
+        cut.push('…');
+    }
+    cut
+}

@@ -1,0 +1,5 @@
+//! The `orders` Lambda function: `/api/orders` and the paths under it, on DynamoDB (see `diandan_functions::lambda`).
+
+fn main() -> std::process::ExitCode {
+    diandan_functions::lambda::main(diandan_functions::lambda::Function::Orders)
+}

@@ -1,0 +1,295 @@
+//! What every Lambda function shares: its settings from the environment, the store and the
+//! catalogue built once per cold start, the part of the API router it answers, and the hand-over
+//! to `lambda_http`. Each binary in `src/bin/` is one call to [`main`].
+//!
+//! Settings (docs/dynamodb.md, "Lambda functions"):
+//! - `DIANDAN_TABLE` — the DynamoDB table (required);
+//! - `DIANDAN_HMAC_SECRET` — the person-hash secret, at least 16 characters (required);
+//! - `DIANDAN_CATALOGUE_PATH` — the `catalogue.json` the generator wrote; default
+//!   `catalogue.json` in the deployment package (beside `bootstrap`, `$LAMBDA_TASK_ROOT`);
+//! - `DIANDAN_LOG` — `error`, `warn`, `info` (default) or `debug`;
+//! - the AWS SDK's own: region, credentials, `AWS_ENDPOINT_URL_DYNAMODB`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
+use axum::Router;
+
+use crate::api::{router, ApiError, ApiState};
+use crate::catalogue::Catalogue;
+use crate::domain::{Secret, SecretError};
+use crate::store::{DynamoStore, StoreError};
+
+pub const TABLE_VAR: &str = "DIANDAN_TABLE";
+pub const SECRET_VAR: &str = "DIANDAN_HMAC_SECRET";
+pub const CATALOGUE_VAR: &str = "DIANDAN_CATALOGUE_PATH";
+pub const LOG_VAR: &str = "DIANDAN_LOG";
+
+/// One Lambda function: a handler for part of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    Orders,
+    Nominations,
+    Registrations,
+    Wishes,
+    Ratings,
+    Tallies,
+}
+
+impl Function {
+    pub const ALL: [Function; 6] = [
+        Function::Orders,
+        Function::Nominations,
+        Function::Registrations,
+        Function::Wishes,
+        Function::Ratings,
+        Function::Tallies,
+    ];
+
+    /// The binary's name, and the function's in the deployment template.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Orders => "orders",
+            Function::Nominations => "nominations",
+            Function::Registrations => "registrations",
+            Function::Wishes => "wishes",
+            Function::Ratings => "ratings",
+            Function::Tallies => "tallies",
+        }
+    }
+
+    /// The paths it answers, each with everything under it: what the HTTP API routes to it.
+    pub fn paths(self) -> &'static [&'static str] {
+        match self {
+            Function::Orders => &["/api/orders"],
+            Function::Nominations => &["/api/nominations"],
+            Function::Registrations => &["/api/registrations"],
+            Function::Wishes => &["/api/wishes"],
+            Function::Ratings => &["/api/ratings"],
+            Function::Tallies => &["/api/tallies", "/api/health"],
+        }
+    }
+
+    /// Whether a request for `path` is this function's.
+    pub fn owns(self, path: &str) -> bool {
+        self.paths().iter().any(|p| {
+            path.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }
+}
+
+/// Why a function cannot start. The message says what to set.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var} is not set: {what}")]
+    Missing {
+        var: &'static str,
+        what: &'static str,
+    },
+    #[error("{SECRET_VAR} is not usable: {0}")]
+    Secret(#[source] SecretError),
+    #[error("cannot read the catalogue {path} (set {CATALOGUE_VAR}): {source}")]
+    CatalogueUnreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a catalogue.json written by `diandan build`: {source}")]
+    CatalogueInvalid {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot reach the store: {0}")]
+    Store(#[source] StoreError),
+}
+
+/// A function's settings, read once at cold start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table: String,
+    pub secret: Secret,
+    pub catalogue: PathBuf,
+}
+
+impl Config {
+    /// From the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|var| std::env::var(var).ok())
+    }
+
+    /// From any lookup of variables (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let value = |var| get(var).filter(|v: &String| !v.trim().is_empty());
+        let table = value(TABLE_VAR).ok_or(ConfigError::Missing {
+            var: TABLE_VAR,
+            what: "the name of the DynamoDB table",
+        })?;
+        let secret = value(SECRET_VAR).ok_or(ConfigError::Missing {
+            var: SECRET_VAR,
+            what: "the secret that keys person hashes (the same for every function)",
+        })?;
+        let secret = Secret::new(&secret).map_err(ConfigError::Secret)?;
+        let catalogue = match value(CATALOGUE_VAR) {
+            Some(path) => PathBuf::from(path),
+            None => default_catalogue(get("LAMBDA_TASK_ROOT")),
+        };
+        Ok(Self {
+            table: table.trim().to_owned(),
+            secret,
+            catalogue,
+        })
+    }
+}
+
+/// `catalogue.json` in the deployment package: the task root, else beside the executable.
+fn default_catalogue(task_root: Option<String>) -> PathBuf {
+    let dir = task_root.map(PathBuf::from).or_else(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf))
+    });
+    dir.unwrap_or_default().join("catalogue.json")
+}
+
+/// Reads the catalogue the generator wrote.
+pub fn load_catalogue(path: &Path) -> Result<Catalogue, ConfigError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::CatalogueUnreadable {
+        path: shown.clone(),
+        source,
+    })?;
+    Catalogue::from_json(&bytes).map_err(|source| ConfigError::CatalogueInvalid {
+        path: shown,
+        source,
+    })
+}
+
+/// The router limited to `function`'s paths: anything else is a 404, as if it did not exist.
+pub fn app(function: Function, state: ApiState) -> Router {
+    router(state).layer(middleware::from_fn(
+        move |req: Request, next: Next| async move {
+            if function.owns(req.uri().path()) {
+                next.run(req).await
+            } else {
+                ApiError::not_found("这个地址不由此函数处理。").into_response()
+            }
+        },
+    ))
+}
+
+/// The state a function serves with: the DynamoDB store and the bundled catalogue.
+pub async fn state_from(config: Config) -> Result<ApiState, ConfigError> {
+    let catalogue = load_catalogue(&config.catalogue)?;
+    let store = DynamoStore::connect(&config.table)
+        .await
+        .map_err(ConfigError::Store)?;
+    Ok(ApiState::new(Arc::new(store), catalogue, config.secret))
+}
+
+fn init_logging() {
+    let level = match std::env::var(LOG_VAR).as_deref() {
+        Ok("error") => tracing::Level::ERROR,
+        Ok("warn") => tracing::Level::WARN,
+        Ok("debug") => tracing::Level::DEBUG,
+        _ => tracing::Level::INFO,
+    };
+    // Lambda stamps every log line itself; a second subscriber (in tests) is no error.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_ansi(false)
+        .without_time()
+        .try_init();
+}
+
+/// A function binary's whole `main`: refuses to start, with a message naming the setting, when
+/// its settings are missing or wrong; otherwise serves `lambda_http` events until Lambda stops it.
+pub fn main(function: Function) -> ExitCode {
+    init_logging();
+    let name = function.name();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("diandan {name}: cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let state = match Config::from_env() {
+            Ok(config) => state_from(config).await,
+            Err(e) => Err(e),
+        };
+        let state = match state {
+            Ok(state) => state,
+            Err(e) => {
+                eprintln!("diandan {name}: cannot start: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match lambda_http::run(app(function, state)).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("diandan {name}: the Lambda runtime stopped: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_path_belongs_to_one_function() {
+        let paths = [
+            "/api/orders",
+            "/api/orders/receipt",
+            "/api/nominations/lin-xiuying/withdraw",
+            "/api/registrations/K7Q2MX/cancel",
+            "/api/wishes",
+            "/api/ratings/receipt",
+            "/api/tallies",
+            "/api/health",
+        ];
+        for path in paths {
+            let owners: Vec<_> = Function::ALL.iter().filter(|f| f.owns(path)).collect();
+            assert_eq!(owners.len(), 1, "{path}: {owners:?}");
+        }
+        assert!(!Function::Orders.owns("/api/ordersx"));
+        assert!(!Function::Tallies.owns("/api/admin/wishes"));
+    }
+
+    #[test]
+    fn missing_settings_are_named() {
+        let none = Config::from_lookup(|_| None).unwrap_err().to_string();
+        assert!(none.contains(TABLE_VAR), "{none}");
+        let no_secret = Config::from_lookup(|v| (v == TABLE_VAR).then(|| "t".into()));
+        assert!(no_secret.unwrap_err().to_string().contains(SECRET_VAR));
+        let short =
+            Config::from_lookup(|v| Some(if v == SECRET_VAR { "short" } else { "t" }.into()));
+        assert!(matches!(short, Err(ConfigError::Secret(_))));
+    }
+
+    #[test]
+    fn the_catalogue_defaults_to_the_task_root() {
+        let config = Config::from_lookup(|v| match v {
+            TABLE_VAR => Some("diandan".into()),
+            SECRET_VAR => Some("0123456789abcdef0123".into()),
+            "LAMBDA_TASK_ROOT" => Some("/var/task".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.catalogue, PathBuf::from("/var/task/catalogue.json"));
+        let err = load_catalogue(Path::new("/nonexistent/catalogue.json")).unwrap_err();
+        assert!(err.to_string().contains(CATALOGUE_VAR), "{err}");
+    }
+}

@@ -1,0 +1,343 @@
+//! Course registrations in DynamoDB: capacity, waitlist, codes, cancellation and promotion.
+//!
+//! The course's counter (confirmed, waitlisted, last waitlist number, version) changes in the
+//! same transaction as the registration itself, its "this child is registered" guard and, for
+//! a waitlisted one, its waitlist entry. A cancellation frees the place and promotes the first
+//! waitlist entry in one transaction, under the counter's version, so two cancellations can
+//! never promote the same waiter nor leave a place unfilled.
+
+use aws_sdk_dynamodb::types::TransactWriteItem;
+
+use super::counter::Counter;
+use super::db::{Backoff, Db, Query, Range, Tx};
+use super::expr::{self, Cond, Values};
+use super::item::{arrival, count, n, s, Item, ItemBuilder, Read};
+use super::keys::{self, counter, Key};
+use crate::clock::china_now;
+use crate::domain::{mask_name, CancelToken, ConfirmationCode, CourseId};
+use crate::store::{
+    Cancellation, NewRegistration, Registered, RegistrationStatus, RegistrationView, StoreError,
+};
+
+/// Where a registration lands given the counter now.
+fn placement(now: &Counter, r: &NewRegistration) -> Result<Option<RegistrationStatus>, StoreError> {
+    let (confirmed, waitlisted) = (now.get("confirmed")?, now.get("waitlisted")?);
+    Ok(if confirmed < i64::from(r.capacity) {
+        Some(RegistrationStatus::Confirmed)
+    } else if waitlisted < i64::from(r.waitlist) {
+        Some(RegistrationStatus::Waitlisted)
+    } else {
+        None
+    })
+}
+
+fn registration_item(
+    r: &NewRegistration,
+    code: &ConfirmationCode,
+    token: &CancelToken,
+) -> ItemBuilder {
+    ItemBuilder::new(keys::registration(code).item())
+        .s("code", code.as_str())
+        .s("course", r.course.as_str())
+        .s("token_hash", token.hash())
+        .s("guardian_name", r.guardian_name.as_str())
+        .s("phone", r.phone.digits())
+        .s("person", r.person.as_str())
+        .s("child_name", r.child_name.as_str())
+        .n("child_age", r.child_age.get())
+        .time("created_at", &r.at)
+        .time("updated_at", &r.at)
+        .s("arrival", arrival())
+        .expiring(r.expires_at.timestamp())
+}
+
+/// The items that point at a registration: the "child registered" guard and, when
+/// waitlisted, its waitlist entry. Both must not exist yet.
+fn markers(
+    db: &Db,
+    r: &NewRegistration,
+    code: &ConfirmationCode,
+    wait_entry: Option<Key>,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let guard = keys::child_guard(&r.course, r.person.as_str(), r.child_name.as_str());
+    let expires = r.expires_at.timestamp();
+    let marker = |key: Key| {
+        let item = ItemBuilder::new(key.item())
+            .s("code", code.as_str())
+            .expiring(expires);
+        expr::put(&db.table, item.build(), Some(Cond::absent()))
+    };
+    std::iter::once(guard)
+        .chain(wait_entry)
+        .map(marker)
+        .collect()
+}
+
+/// The transaction of one registration attempt.
+fn register_items(
+    db: &Db,
+    r: &NewRegistration,
+    now: &Counter,
+    status: RegistrationStatus,
+    code: &ConfirmationCode,
+    token: &CancelToken,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let course_key = counter::course(&r.course);
+    let mut confirmed = now.get("confirmed")?;
+    let mut waitlisted = now.get("waitlisted")?;
+    let mut last_wait = now.get("last_wait")?;
+    let mut reg = registration_item(r, code, token).s("status", status.as_str());
+    let mut wait_entry = None;
+    if status == RegistrationStatus::Waitlisted {
+        waitlisted += 1;
+        last_wait += 1;
+        let entry = keys::waitlist_entry(&r.course, last_wait);
+        reg = reg.s("wait_key", &entry.sk);
+        wait_entry = Some(entry);
+    } else {
+        confirmed += 1;
+    }
+    let values = Values::new()
+        .with(":c", n(confirmed))
+        .with(":w", n(waitlisted))
+        .with(":lw", n(last_wait))
+        .with(":v1", n(now.version()? + 1));
+    let update = "SET #confirmed = :c, #waitlisted = :w, #last_wait = :lw, #v = :v1";
+    let mut items = vec![
+        expr::update(
+            &db.table,
+            &course_key,
+            update,
+            values,
+            Some(now.unchanged()?),
+        )?,
+        expr::put(&db.table, reg.build(), Some(Cond::absent()))?,
+    ];
+    items.extend(markers(db, r, code, wait_entry)?);
+    Ok(items)
+}
+
+pub(super) async fn register(db: &Db, r: &NewRegistration) -> Result<Registered, StoreError> {
+    let key = counter::course(&r.course);
+    let _serial = db.lock(&key).await;
+    let mut now = Counter::new(db.get(&key).await?);
+    let (mut code, token) = (ConfirmationCode::random(), CancelToken::random());
+    let mut backoff = Backoff::new();
+    loop {
+        let Some(status) = placement(&now, r)? else {
+            let guard = keys::child_guard(&r.course, r.person.as_str(), r.child_name.as_str());
+            let same_child = db.get(&guard).await?.is_some();
+            return Err(if same_child {
+                StoreError::Duplicate
+            } else {
+                StoreError::Full
+            });
+        };
+        let position = now.get("waitlisted")? + 1;
+        let items = register_items(db, r, &now, status, &code, &token)?;
+        let tx = db.transact(items).await?;
+        match tx {
+            Tx::Committed => {
+                let waitlist_position =
+                    (status == RegistrationStatus::Waitlisted).then(|| count(position));
+                return Ok(Registered {
+                    status,
+                    code,
+                    token,
+                    waitlist_position,
+                });
+            }
+            _ if tx.failed(2) => return Err(StoreError::Duplicate),
+            // A code collision: the rest of the attempt stands, with another code.
+            _ if tx.failed(1) && !tx.failed(0) => code = ConfirmationCode::random(),
+            _ => {
+                now = Counter::new(match tx.old(0) {
+                    Some(old) => Some(old.clone()),
+                    None => db.get(&key).await?,
+                });
+                backoff.wait().await?;
+            }
+        }
+    }
+}
+
+/// The registration behind a code, once the token has been checked against it.
+async fn find(
+    db: &Db,
+    code: &ConfirmationCode,
+    token: &CancelToken,
+) -> Result<(Item, RegistrationStatus), StoreError> {
+    let item = db
+        .get(&keys::registration(code))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if !token.matches(item.str("token_hash")?) {
+        return Err(StoreError::BadToken);
+    }
+    let status = status_of(&item)?;
+    Ok((item, status))
+}
+
+fn status_of(item: &Item) -> Result<RegistrationStatus, StoreError> {
+    let raw = item.str("status")?;
+    RegistrationStatus::parse(raw).ok_or_else(|| {
+        StoreError::Backend(format!("dynamodb: unknown registration status {raw:?}"))
+    })
+}
+
+/// Sets a registration's status, if it still has the status `was`; drops its waitlist key.
+fn set_status(
+    db: &Db,
+    code: &str,
+    was: RegistrationStatus,
+    to: RegistrationStatus,
+) -> Result<TransactWriteItem, StoreError> {
+    let key = Key::new(keys::part::REGISTRATIONS, code);
+    let values = Values::new()
+        .with(":to", s(to.as_str()))
+        .with(":now", s(china_now().to_rfc3339()));
+    let cond = Cond::new("#status = :was").value(":was", s(was.as_str()));
+    let update = "SET #status = :to, #updated_at = :now REMOVE #wait_key";
+    expr::update(&db.table, &key, update, values, Some(cond))
+}
+
+/// The writes that move the first waitlisted registration of `course` up, and its code.
+async fn promote_first(
+    db: &Db,
+    course: &CourseId,
+) -> Result<Option<(Vec<TransactWriteItem>, String)>, StoreError> {
+    let part = keys::course_part(course);
+    let first = Query {
+        max: Some(1),
+        ..Query::new(&part, Range::Prefix(keys::WAIT))
+    };
+    let Some(entry) = db.query(&first).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let waiter = entry.str("code")?.to_owned();
+    let entry_key = Key::new(part.clone(), entry.str(keys::SK)?);
+    let writes = vec![
+        expr::delete(&db.table, &entry_key, Some(Cond::present()))?,
+        set_status(
+            db,
+            &waiter,
+            RegistrationStatus::Waitlisted,
+            RegistrationStatus::Confirmed,
+        )?,
+    ];
+    Ok(Some((writes, waiter)))
+}
+
+/// The transaction of one cancellation attempt, and the code it promotes.
+async fn cancel_items(
+    db: &Db,
+    reg: &Item,
+    was: RegistrationStatus,
+    now: &Counter,
+) -> Result<(Vec<TransactWriteItem>, Option<String>), StoreError> {
+    let course: CourseId = reg.id("course")?;
+    let code = reg.str("code")?;
+    let guard = keys::child_guard(&course, reg.str("person")?, reg.str("child_name")?);
+    let mut items = vec![
+        set_status(db, code, was, RegistrationStatus::Cancelled)?,
+        expr::delete(&db.table, &guard, None)?,
+    ];
+    let (mut confirmed, mut waitlisted) = (now.get("confirmed")?, now.get("waitlisted")?);
+    let mut promoted = None;
+    if was == RegistrationStatus::Waitlisted {
+        waitlisted -= 1;
+        let entry = Key::new(keys::course_part(&course), reg.str("wait_key")?);
+        items.push(expr::delete(&db.table, &entry, None)?);
+    } else {
+        match promote_first(db, &course).await? {
+            Some((writes, waiter)) => {
+                waitlisted -= 1;
+                items.extend(writes);
+                promoted = Some(waiter);
+            }
+            None => confirmed -= 1,
+        }
+    }
+    let values = Values::new()
+        .with(":c", n(confirmed.max(0)))
+        .with(":w", n(waitlisted.max(0)))
+        .with(":v1", n(now.version()? + 1));
+    let update = "SET #confirmed = :c, #waitlisted = :w, #v = :v1";
+    items.push(expr::update(
+        &db.table,
+        &counter::course(&course),
+        update,
+        values,
+        Some(now.unchanged()?),
+    )?);
+    Ok((items, promoted))
+}
+
+pub(super) async fn cancel(
+    db: &Db,
+    code: &ConfirmationCode,
+    token: &CancelToken,
+) -> Result<Cancellation, StoreError> {
+    let (mut reg, mut was) = find(db, code, token).await?;
+    let course: CourseId = reg.id("course")?;
+    let key = counter::course(&course);
+    let _serial = db.lock(&key).await;
+    let mut now = Counter::new(db.get(&key).await?);
+    let mut backoff = Backoff::new();
+    loop {
+        if was == RegistrationStatus::Cancelled {
+            return Err(StoreError::AlreadyCancelled);
+        }
+        let (items, promoted) = cancel_items(db, &reg, was, &now).await?;
+        let counter_at = items.len() - 1;
+        let tx = db.transact(items).await?;
+        if let Tx::Committed = tx {
+            let promoted = (promoted.as_deref())
+                .map(ConfirmationCode::parse)
+                .transpose()
+                .map_err(|_| {
+                    StoreError::Backend("dynamodb: a malformed confirmation code".into())
+                })?;
+            return Ok(Cancellation {
+                course,
+                was,
+                promoted,
+            });
+        }
+        if tx.failed(0) {
+            (reg, was) = find(db, code, token).await?;
+        }
+        now = Counter::new(match tx.old(counter_at) {
+            Some(old) => Some(old.clone()),
+            None => db.get(&key).await?,
+        });
+        backoff.wait().await?;
+    }
+}
+
+pub(super) async fn view(
+    db: &Db,
+    code: &ConfirmationCode,
+    token: &CancelToken,
+) -> Result<RegistrationView, StoreError> {
+    let (reg, status) = find(db, code, token).await?;
+    let course: CourseId = reg.id("course")?;
+    let waitlist_position = if status == RegistrationStatus::Waitlisted {
+        let part = keys::course_part(&course);
+        let mine = reg.str("wait_key")?;
+        let ahead = db
+            .count(&Query::new(&part, Range::Between(keys::WAIT, mine)))
+            .await?;
+        Some(ahead)
+    } else {
+        None
+    };
+    Ok(RegistrationView {
+        code: code.clone(),
+        course,
+        status,
+        waitlist_position,
+        child_name: mask_name(reg.str("child_name")?),
+        registered_at: reg.time("created_at")?,
+    })
+}

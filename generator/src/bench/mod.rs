@@ -1,0 +1,158 @@
+//! `diandan bench`: builds a synthetic catalogue with diandan and with Hugo, and copies the
+//! output with `cp -r` as the floor the disk sets; prints medians, ratios and peak memory.
+
+pub mod hugo;
+pub mod load;
+pub mod measure;
+pub mod synth;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context;
+use measure::{run, summarise, Sample};
+
+/// What to measure and where.
+pub struct BenchOptions {
+    pub programs: usize,
+    pub runs: usize,
+    pub work: PathBuf,
+    pub theme_root: PathBuf,
+    pub hugo: Option<PathBuf>,
+}
+
+struct Row {
+    name: &'static str,
+    samples: Vec<Sample>,
+    note: String,
+}
+
+fn diandan_build(site: &Path, out: &Path) -> anyhow::Result<Sample> {
+    let exe = std::env::current_exe().context("cannot find the diandan binary")?;
+    run(Command::new(exe)
+        .args(["build", "--no-store", "--today", "2026-12-15", "--root"])
+        .arg(site)
+        .arg("--out")
+        .arg(out))
+}
+
+/// "written" count from `diandan build`'s summary line.
+fn written(sample: &Sample) -> String {
+    sample
+        .stdout
+        .split(", ")
+        .find(|p| p.ends_with(" written"))
+        .unwrap_or("?")
+        .to_owned()
+}
+
+fn prepare(o: &BenchOptions) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let site = o.work.join("site");
+    let hugo = o.work.join("hugo");
+    for dir in [&site, &hugo] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+    }
+    synth::write_diandan(&site, &synth::Sizes::for_n(o.programs))?;
+    copy_dir(&o.theme_root.join("themes"), &site.join("themes"))?;
+    hugo::write_site(&site, &hugo)?;
+    Ok((site, hugo))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e?;
+        let dest = to.join(e.path().strip_prefix(from)?);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest)?;
+        } else {
+            std::fs::copy(e.path(), &dest)?;
+        }
+    }
+    Ok(())
+}
+
+fn remove(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    Ok(())
+}
+
+/// Runs every measurement `o.runs` times and prints the table.
+pub fn bench(o: &BenchOptions) -> anyhow::Result<()> {
+    let (site, hugo_site) = prepare(o)?;
+    let out = o.work.join("out");
+    let copy = o.work.join("copy");
+    let mut rows: Vec<Row> = [
+        "full build",
+        "no-change rebuild",
+        "one-program edit",
+        "cp -r of the output",
+        "hugo build",
+    ]
+    .into_iter()
+    .map(|name| Row {
+        name,
+        samples: Vec::new(),
+        note: String::new(),
+    })
+    .collect();
+    for i in 0..o.runs {
+        remove(&out)?;
+        rows[0].samples.push(diandan_build(&site, &out)?);
+        let again = diandan_build(&site, &out)?;
+        rows[1].note = written(&again);
+        rows[1].samples.push(again);
+        let edited = synth::first_program(&site);
+        let text = std::fs::read_to_string(&edited)?;
+        std::fs::write(&edited, format!("{text}\n第 {i} 次修改。\n"))?;
+        let edit = diandan_build(&site, &out)?;
+        rows[2].note = written(&edit);
+        rows[2].samples.push(edit);
+        remove(&copy)?;
+        rows[3]
+            .samples
+            .push(run(Command::new("cp").arg("-r").arg(&out).arg(&copy))?);
+        if let Some(hugo) = &o.hugo {
+            remove(&hugo_site.join("public"))?;
+            rows[4].samples.push(run(Command::new(hugo)
+                .args(["--quiet", "--source"])
+                .arg(&hugo_site))?);
+        }
+    }
+    print_table(o, &rows, &out);
+    Ok(())
+}
+
+fn print_table(o: &BenchOptions, rows: &[Row], out: &Path) {
+    let files = walkdir::WalkDir::new(out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .count();
+    let sizes = synth::Sizes::for_n(o.programs);
+    println!(
+        "catalogue: {} programs, {} lecturers, {} courses → {files} files; {} runs, medians",
+        sizes.programs, sizes.lecturers, sizes.courses, o.runs
+    );
+    println!("| step | median s | peak MB | note |");
+    println!("|---|---:|---:|---|");
+    for r in rows.iter().filter(|r| !r.samples.is_empty()) {
+        let (t, mb) = summarise(&r.samples);
+        println!("| {} | {t:.3} | {mb:.0} | {} |", r.name, r.note);
+    }
+    let median = |i: usize| summarise(&rows[i].samples).0;
+    if !rows[3].samples.is_empty() {
+        println!("full build / cp -r floor: {:.2}×", median(0) / median(3));
+    }
+    if !rows[4].samples.is_empty() {
+        println!(
+            "hugo / full build: {:.2}× (diandan is that many times faster)",
+            median(4) / median(0)
+        );
+    } else {
+        println!("hugo: not measured (pass --hugo PATH)");
+    }
+}

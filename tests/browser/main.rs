@@ -1,0 +1,171 @@
+//! Tested as a resident would: the real `serve` app (site + API + SQLite) on a loopback port,
+//! browsed by Debian's headless Chromium at a phone's size, with JavaScript off and on.
+//!
+//! Needs `chromium`, `chromium-driver` (apt) and `.ci/node_modules` (`npm ci --prefix .ci
+//! --ignore-scripts`); `.ci/run` installs them. Set `DIANDAN_SCREENSHOTS=docs/screenshots` to
+//! also save the README's screenshots while the accessibility test walks the pages.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod a11y;
+mod driver;
+mod forms_js;
+mod forms_nojs;
+mod tools;
+mod weight;
+mod wishes;
+
+use driver::Browser;
+use serde_json::Value;
+use support::{china, repo_root, Server};
+
+const SECRET: &str = "browser-test-secret-0123456789abcdef";
+
+/// A fresh store and the sample site served as on 2026-12-15, when the winter courses are
+/// open for registration and the December stages are partly past.
+pub struct Site {
+    pub server: Server,
+    _dir: tempfile::TempDir,
+}
+
+pub fn site() -> Site {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let server = Server::start(
+        &repo_root(),
+        &dir.path().join("store.sqlite3"),
+        SECRET,
+        china("2026-12-15"),
+    );
+    Site { server, _dir: dir }
+}
+
+/// Runs one scenario, failing it (instead of hanging CI) if it takes over two minutes.
+pub async fn within_time_limit(scenario: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(std::time::Duration::from_secs(120), scenario)
+        .await
+        .is_err()
+    {
+        panic!("the scenario did not finish within 120 s");
+    }
+}
+
+/// What other residents did before ours: a JSON submission straight to the API.
+pub fn post_json(base: &str, path: &str, body: &Value) -> (u16, Value) {
+    let mut res = support::client()
+        .post(&format!("{base}{path}"))
+        .send_json(body)
+        .expect("the server answers");
+    let status = res.status().as_u16();
+    let text = res.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Distinct mainland mobile numbers, one per `n`.
+pub fn phone(n: u32) -> String {
+    format!("139{:08}", 20_000_000 + n)
+}
+
+#[tokio::test]
+async fn without_javascript_an_order_gets_a_receipt_a_repeat_is_counted_once_and_a_wrong_phone_is_named(
+) {
+    within_time_limit(async {
+        let site = site();
+        let browser = Browser::launch(&site.server.base, false).await;
+        forms_nojs::order_repeat_and_wrong_phone(&browser).await;
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_order_form_can_be_completed_with_the_keyboard_alone() {
+    within_time_limit(async {
+        let site = site();
+        for javascript in [false, true] {
+            let browser = Browser::launch(&site.server.base, javascript).await;
+            forms_nojs::keyboard_only_order(&browser, javascript).await;
+            browser.close().await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn with_javascript_a_nomination_confirms_inline_and_the_live_count_goes_up() {
+    within_time_limit(async {
+        let site = site();
+        let browser = Browser::launch(&site.server.base, true).await;
+        forms_js::nominate(&browser).await;
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn with_javascript_a_full_course_offers_the_waitlist_and_a_cancel_frees_the_place() {
+    within_time_limit(async {
+        let site = site();
+        let browser = Browser::launch(&site.server.base, true).await;
+        forms_js::register_until_full_then_cancel(&browser).await;
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn form_errors_are_announced_with_and_without_javascript() {
+    within_time_limit(async {
+        let site = site();
+        let browser = Browser::launch(&site.server.base, true).await;
+        forms_js::errors_are_announced(&browser).await;
+        browser.close().await;
+        let browser = Browser::launch(&site.server.base, false).await;
+        forms_nojs::errors_are_announced(&browser).await;
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn axe_finds_no_wcag_21_aa_violation_on_any_page_type() {
+    within_time_limit(async {
+        let site = site();
+        let browser = Browser::launch(&site.server.base, true).await;
+        a11y::every_page_type(&browser).await;
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_program_page_weighs_under_30_kb_gzipped_and_loads_nothing_from_another_host() {
+    within_time_limit(async {
+        let site = site();
+        weight::program_pages_fit_the_budget(&site.server.base);
+        let browser = Browser::launch(&site.server.base, true).await;
+        weight::only_one_host(&browser).await;
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wish_answered_by_staff_appears_on_the_wish_wall_after_the_rebuild() {
+    within_time_limit(async {
+        let site = site();
+        let browser = Browser::launch(&site.server.base, true).await;
+        wishes::posted_answered_and_shown(&browser).await;
+        let violations = a11y::check(&browser, &tools::axe_js(), "wish wall").await;
+        assert!(violations.is_empty(), "{}", violations.join("\n"));
+        browser
+            .js(
+                "document.getElementById('wall').scrollIntoView(); window.scrollBy(0, -16); return true",
+                vec![],
+            )
+            .await;
+        a11y::maybe_screenshot(&browser, "wish wall").await;
+        browser.close().await;
+    })
+    .await;
+}
