@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     ReturnValue, ReturnValuesOnConditionCheckFailure, Select, TransactWriteItem,
@@ -24,12 +24,23 @@ const MAX_ATTEMPTS: u32 = 40;
 const BACKOFF_BASE: Duration = Duration::from_millis(4);
 const BACKOFF_CAP: Duration = Duration::from_millis(250);
 
+/// A request that failed: DynamoDB's own refusals by code and message, anything else (no
+/// connection, a timeout) with its whole chain of causes.
 pub(super) fn backend<E, R>(e: SdkError<E, R>) -> StoreError
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
 {
-    StoreError::Backend(format!("dynamodb: {}", DisplayErrorContext(&e)))
+    let message = match (&e, e.code()) {
+        (_, Some("ResourceNotFoundException")) => "the table does not exist; create it with \
+             `diandan store init --store dynamodb:TABLE`"
+            .to_owned(),
+        (SdkError::ServiceError(_), Some(code)) => {
+            format!("{code}: {}", e.message().unwrap_or("no message"))
+        }
+        _ => DisplayErrorContext(&e).to_string(),
+    };
+    StoreError::Backend(format!("dynamodb: {message}"))
 }
 
 /// The client, the table's name, and this process's per-counter write locks.
