@@ -8,6 +8,8 @@
 //! - `DIANDAN_CATALOGUE_PATH` — the `catalogue.json` the generator wrote; default
 //!   `catalogue.json` in the deployment package (beside `bootstrap`, `$LAMBDA_TASK_ROOT`);
 //! - `DIANDAN_LOG` — `error`, `warn`, `info` (default) or `debug`;
+//! - `DIANDAN_LIMIT_PER_CLIENT`, `DIANDAN_LIMIT_PER_PERSON` — abuse limits (`120/10m`, `off`);
+//! - `DIANDAN_CAPTCHA_VERIFY_URL`, `DIANDAN_CAPTCHA_SECRET` — the optional human check;
 //! - the AWS SDK's own: region, credentials, `AWS_ENDPOINT_URL_DYNAMODB`.
 
 use std::path::{Path, PathBuf};
@@ -19,7 +21,8 @@ use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
 use axum::Router;
 
-use crate::api::{router, ApiError, ApiState};
+use crate::api::human::SiteVerify;
+use crate::api::{router, ApiError, ApiState, ClientAddr, Limits};
 use crate::catalogue::Catalogue;
 use crate::domain::{Secret, SecretError};
 use crate::store::{DynamoStore, StoreError};
@@ -105,6 +108,8 @@ pub enum ConfigError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("{0}")]
+    Guard(String),
     #[error("cannot reach the store: {0}")]
     Store(#[source] StoreError),
 }
@@ -115,6 +120,9 @@ pub struct Config {
     pub table: String,
     pub secret: Secret,
     pub catalogue: PathBuf,
+    pub limits: Limits,
+    /// The CAPTCHA service, when `DIANDAN_CAPTCHA_VERIFY_URL` is set.
+    pub human_check: Option<SiteVerify>,
 }
 
 impl Config {
@@ -139,10 +147,14 @@ impl Config {
             Some(path) => PathBuf::from(path),
             None => default_catalogue(get("LAMBDA_TASK_ROOT")),
         };
+        let limits = Limits::from_lookup(&get).map_err(ConfigError::Guard)?;
+        let human_check = SiteVerify::from_lookup(&get).map_err(ConfigError::Guard)?;
         Ok(Self {
             table: table.trim().to_owned(),
             secret,
             catalogue,
+            limits,
+            human_check,
         })
     }
 }
@@ -172,15 +184,30 @@ pub fn load_catalogue(path: &Path) -> Result<Catalogue, ConfigError> {
 
 /// The router limited to `function`'s paths: anything else is a 404, as if it did not exist.
 pub fn app(function: Function, state: ApiState) -> Router {
-    router(state).layer(middleware::from_fn(
-        move |req: Request, next: Next| async move {
-            if function.owns(req.uri().path()) {
-                next.run(req).await
-            } else {
-                ApiError::not_found("这个地址不由此函数处理。").into_response()
-            }
-        },
-    ))
+    router(state)
+        .layer(middleware::from_fn(
+            move |req: Request, next: Next| async move {
+                if function.owns(req.uri().path()) {
+                    next.run(req).await
+                } else {
+                    ApiError::not_found("这个地址不由此函数处理。").into_response()
+                }
+            },
+        ))
+        .layer(middleware::from_fn(tag_client))
+}
+
+/// Tags a request with the client's address as API Gateway saw it (for the abuse limits).
+async fn tag_client(mut req: Request, next: Next) -> axum::response::Response {
+    use lambda_http::request::RequestContext;
+    let source = match req.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        _ => None,
+    };
+    if let Some(ip) = source.and_then(|s| s.parse().ok()) {
+        req.extensions_mut().insert(ClientAddr(ip));
+    }
+    next.run(req).await
 }
 
 /// The state a function serves with: the DynamoDB store and the bundled catalogue.
@@ -189,7 +216,12 @@ pub async fn state_from(config: Config) -> Result<ApiState, ConfigError> {
     let store = DynamoStore::connect(&config.table)
         .await
         .map_err(ConfigError::Store)?;
-    Ok(ApiState::new(Arc::new(store), catalogue, config.secret))
+    let mut state =
+        ApiState::new(Arc::new(store), catalogue, config.secret).with_limits(config.limits);
+    if let Some(check) = config.human_check {
+        state = state.with_human_check(Arc::new(check));
+    }
+    Ok(state)
 }
 
 fn init_logging() {

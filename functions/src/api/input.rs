@@ -166,7 +166,9 @@ pub fn parse_json(bytes: &[u8], allowed: &[&str]) -> Result<Fields, ApiError> {
     };
     let (mut fields, mut errors) = (Fields::default(), Vec::new());
     for (name, value) in map {
-        let known = allowed.contains(&name.as_str()) || name == super::fields::HONEYPOT;
+        let known = allowed.contains(&name.as_str())
+            || name == super::fields::HONEYPOT
+            || name == super::guard::HUMAN_FIELD;
         let text = match value {
             _ if !known => Err("不认识这个字段，请删除它。"),
             Value::Null => continue,
@@ -193,7 +195,9 @@ pub fn parse_json(bytes: &[u8], allowed: &[&str]) -> Result<Fields, ApiError> {
 fn from_pairs(pairs: Vec<(String, String)>, allowed: &[&str]) -> Fields {
     let mut fields = Fields::default();
     for (name, value) in pairs {
-        let known = allowed.contains(&name.as_str()) || name == super::fields::HONEYPOT;
+        let known = allowed.contains(&name.as_str())
+            || name == super::fields::HONEYPOT
+            || name == super::guard::HUMAN_FIELD;
         // The first value wins: a form never repeats these names on purpose.
         if known && !fields.0.contains_key(&name) {
             fields.insert(&name, value);

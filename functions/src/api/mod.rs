@@ -9,7 +9,9 @@ mod cancel;
 mod facts;
 pub mod fields;
 pub mod forms;
+pub mod guard;
 pub mod html;
+pub mod human;
 pub mod input;
 mod nominations;
 mod orders;
@@ -26,6 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
+pub use guard::{ClientAddr, HumanCheck, Limits, Rule};
 pub use input::BODY_LIMIT;
 pub use problem::{ApiError, FieldError};
 pub use state::{ApiState, OnChange, MIN_ADMIN_TOKEN_CHARS};
@@ -37,10 +40,22 @@ pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/api/health", get(health))
         .route("/api/tallies", get(tallies))
-        .route("/api/orders", post(orders::post))
         .route("/api/orders/receipt", get(orders::receipt))
-        .route("/api/nominations", post(nominations::post))
         .route("/api/nominations/receipt", get(nominations::receipt))
+        .route("/api/registrations/{code}", get(cancel::status))
+        .route("/api/wishes/receipt", get(wishes::receipt))
+        .route("/api/ratings/receipt", get(ratings::receipt))
+        .merge(public_writes(&state))
+        .merge(admin::routes(&state))
+        .with_state(state)
+}
+
+/// The routes residents write through, behind the abuse limits (their GET confirmation pages
+/// pass the guard untouched).
+fn public_writes(state: &ApiState) -> Router<ApiState> {
+    Router::new()
+        .route("/api/orders", post(orders::post))
+        .route("/api/nominations", post(nominations::post))
         .route(
             "/api/nominations/{lecturer}",
             axum::routing::delete(nominations::withdraw),
@@ -50,17 +65,16 @@ pub fn router(state: ApiState) -> Router {
             get(nominations::withdraw_page).post(nominations::withdraw),
         )
         .route("/api/registrations", post(registrations::post))
-        .route("/api/registrations/{code}", get(cancel::status))
         .route(
             "/api/registrations/{code}/cancel",
             get(cancel::confirm).post(cancel::cancel),
         )
         .route("/api/wishes", post(wishes::post))
-        .route("/api/wishes/receipt", get(wishes::receipt))
         .route("/api/ratings", post(ratings::post))
-        .route("/api/ratings/receipt", get(ratings::receipt))
-        .merge(admin::routes(&state))
-        .with_state(state)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::guard,
+        ))
 }
 
 /// `GET /api/tallies`: public live counts. Browsers revalidate (a resident must see their own

@@ -6,6 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use chrono::{DateTime, FixedOffset};
 use sha2::{Digest, Sha256};
 
+use super::guard::{Limits, SharedHumanCheck};
 use super::html::Chrome;
 use crate::catalogue::Catalogue;
 use crate::clock::{system_clock, Clock};
@@ -29,6 +30,8 @@ pub struct ApiState {
     /// SHA-256 of the admin bearer token; `None` switches the admin API off.
     admin_token: Option<[u8; 32]>,
     on_change: Option<OnChange>,
+    limits: Limits,
+    human_check: Option<SharedHumanCheck>,
 }
 
 impl ApiState {
@@ -42,6 +45,8 @@ impl ApiState {
             base_url: None,
             admin_token: None,
             on_change: None,
+            limits: Limits::default(),
+            human_check: None,
         }
     }
 
@@ -84,6 +89,26 @@ impl ApiState {
         if let Some(hook) = &self.on_change {
             hook();
         }
+    }
+
+    /// The abuse limits on public writes (defaults: [`Limits::default`]).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Asks `check` (a CAPTCHA service) before every public write. Off unless set.
+    pub fn with_human_check(mut self, check: SharedHumanCheck) -> Self {
+        self.human_check = Some(check);
+        self
+    }
+
+    pub(super) fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    pub(super) fn human_check(&self) -> Option<&SharedHumanCheck> {
+        self.human_check.as_ref()
     }
 
     /// Fixes "now" (tests; replaying a day).

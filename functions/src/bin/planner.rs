@@ -1,6 +1,7 @@
 //! The `planner` Lambda function, run on a schedule (an EventBridge rule): fills the `auto`
 //! slots from the orders and nominations in DynamoDB, exactly as `diandan plan --apply` does.
 //! Storing assignments changes the table, so the stream's `rebuild` function rebuilds the site.
+//! Each run also deletes personal data whose expiry has passed (`Store::purge_expired`).
 //!
 //! Settings: `DIANDAN_TABLE`, `DIANDAN_CATALOGUE_PATH` (default `catalogue.json` beside the
 //! binary), and the AWS SDK's own (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB`).
@@ -38,7 +39,10 @@ async fn run_plan(store: &dyn Store, catalogue: &Catalogue) -> Result<Value, Err
         "planner: {} open slot(s), {filled} filled, {stored} stored",
         proposals.len()
     );
-    Ok(json!({ "stored": stored, "proposals": proposals }))
+    // The same daily run deletes personal data past its expiry (TTL is only the backstop).
+    let purged = store.purge_expired(now).await?;
+    eprintln!("planner: {purged} expired personal record(s) deleted");
+    Ok(json!({ "stored": stored, "purged": purged, "proposals": proposals }))
 }
 
 fn catalogue_path() -> PathBuf {

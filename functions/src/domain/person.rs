@@ -83,6 +83,20 @@ impl Secret {
     }
 }
 
+impl Secret {
+    /// A keyed hash of `value` for `purpose` (so hashes made for one purpose never match
+    /// another's), in hex: for values the service must recognise but never keep, such as a
+    /// client's address.
+    pub fn keyed_hex(&self, purpose: &str, value: &str) -> String {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(value.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+}
+
 /// Creates the file readable by its owner only (on unix), failing if it appeared meanwhile.
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();

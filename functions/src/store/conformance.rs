@@ -9,12 +9,14 @@
 
 mod cases;
 mod courses;
+mod privacy;
 mod public;
 mod schedule;
 mod staff;
 
 pub use cases::*;
 pub use courses::*;
+pub use privacy::*;
 pub use public::*;
 pub use schedule::*;
 pub use staff::*;
@@ -77,6 +79,10 @@ macro_rules! store_conformance_tests {
             pending_wishes_are_unanswered_and_unhidden,
             exports_list_every_order,
             exports_list_nominations_and_registrations,
+            attempts_are_counted_per_key_and_window,
+            concurrent_attempts_are_counted_exactly,
+            person_data_holds_everything_of_one_person,
+            forgetting_a_person_erases_them_and_fixes_tallies,
         );
     };
     (@cases ($enabled:expr) $make:expr; $($case:ident),* $(,)?) => {

@@ -3,6 +3,8 @@
 
 pub mod conformance;
 pub mod dynamo;
+mod limits;
+mod privacy;
 mod schedule;
 mod snapshot;
 pub mod sqlite;
@@ -18,6 +20,8 @@ use crate::domain::{
 };
 
 pub use dynamo::DynamoStore;
+pub use limits::{Attempt, LimitKey};
+pub use privacy::*;
 pub use schedule::*;
 pub use snapshot::Snapshot;
 pub use sqlite::SqliteStore;
@@ -161,6 +165,18 @@ pub trait Store: Send + Sync {
 
     /// Every registration with the guardian's phone, by course and then in order.
     async fn export_registrations(&self) -> Result<Vec<RegistrationRow>, StoreError>;
+
+    /// Counts one attempt in its window (abuse limits) and returns how many the window holds
+    /// now, this one included. Exact under concurrency, across processes and instances.
+    async fn count_attempt(&self, attempt: Attempt) -> Result<u32, StoreError>;
+
+    /// Everything kept under a person's key: what staff hand over on a request for access.
+    async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError>;
+
+    /// Erases a person: their orders, nominations, ratings, wishes (with any reply) and
+    /// registrations go, every tally drops by what they counted, and a confirmed place they
+    /// held passes to the first waitlisted child, as a cancellation would.
+    async fn forget_person(&self, person: &PersonKey) -> Result<Forgotten, StoreError>;
 
     /// What a build shows: assignments, performances, tallies, answered wishes and ratings.
     /// A backend that can read them at one moment should; this default reads them in turn.

@@ -6,6 +6,7 @@
 
 mod courses;
 mod demand;
+mod privacy;
 mod public;
 mod schedule;
 mod schema;
@@ -316,18 +317,33 @@ impl Store for SqliteStore {
     }
 
     async fn export_orders(&self) -> Result<Vec<OrderRow>, StoreError> {
-        self.read(staff::export_orders).await
+        self.read(|tx| staff::export_orders(tx, None)).await
     }
 
     async fn export_nominations(&self) -> Result<Vec<NominationRow>, StoreError> {
-        self.read(staff::export_nominations).await
+        self.read(|tx| staff::export_nominations(tx, None)).await
     }
 
     async fn export_registrations(&self) -> Result<Vec<RegistrationRow>, StoreError> {
-        self.read(staff::export_registrations).await
+        self.read(|tx| staff::export_registrations(tx, None)).await
     }
 
     /// One read transaction, so the build sees a single moment of the store.
+    async fn count_attempt(&self, attempt: Attempt) -> Result<u32, StoreError> {
+        self.write(move |tx| privacy::count_attempt(tx, &attempt))
+            .await
+    }
+
+    async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError> {
+        let person = person.clone();
+        self.read(move |tx| privacy::person_data(tx, &person)).await
+    }
+
+    async fn forget_person(&self, person: &PersonKey) -> Result<Forgotten, StoreError> {
+        let person = person.clone();
+        self.write(move |tx| privacy::forget(tx, &person)).await
+    }
+
     async fn snapshot(&self, limits: &TallyLimits) -> Result<Snapshot, StoreError> {
         let (assignments, performances, raw, wishes, ratings) = self
             .read(|tx| {

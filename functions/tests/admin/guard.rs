@@ -38,6 +38,16 @@ fn routes() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
         (Method::GET, "/api/admin/export/nominations.csv", None),
         (Method::GET, "/api/admin/export/registrations.csv", None),
         (Method::GET, "/api/admin/log", None),
+        (
+            Method::POST,
+            "/api/admin/people/export",
+            Some(json!({ "phone": "13800000001" })),
+        ),
+        (
+            Method::POST,
+            "/api/admin/people/forget",
+            Some(json!({ "phone": "13800000001" })),
+        ),
     ]
 }
 

@@ -3,4 +3,5 @@
 
 mod actions;
 mod guard;
+mod people;
 mod support;

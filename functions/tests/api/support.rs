@@ -29,13 +29,18 @@ pub struct App {
 }
 
 pub fn app() -> App {
+    app_with(|state| state)
+}
+
+/// The app with its state changed by `configure` (limits, a human check, …).
+pub fn app_with(configure: impl FnOnce(ApiState) -> ApiState) -> App {
     let store = Arc::new(SqliteStore::in_memory().expect("an in-memory store"));
     let today = china_offset()
         .with_ymd_and_hms(2026, 7, 1, 10, 0, 0)
         .single()
         .expect("a valid time");
     let secret = Secret::new("api-tests-secret-0123456789").expect("a secret");
-    let state = ApiState::new(store, catalogue(), secret).with_clock(fixed_clock(today));
+    let state = configure(ApiState::new(store, catalogue(), secret).with_clock(fixed_clock(today)));
     App {
         router: router(state.clone()),
         state,

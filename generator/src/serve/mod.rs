@@ -14,7 +14,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use chrono::NaiveDate;
-use diandan_functions::api::{router as api_router, ApiState};
+use diandan_functions::api::{router as api_router, ApiState, Limits};
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::domain::Secret;
 use diandan_functions::store::Store;
@@ -24,6 +24,7 @@ use tokio::sync::watch;
 use crate::build::{build_site, today_in_china, BuildError, BuildOptions};
 use crate::render::live::{DataSource, StoreSource};
 
+pub mod client;
 pub mod files;
 pub mod on_change;
 pub mod watch_files;
@@ -155,7 +156,12 @@ pub fn app(live: Live) -> Router {
         .route("/__diandan/wait", get(wait))
         .fallback(site)
         .with_state(live.clone());
-    api_router(live.api.clone()).merge(own)
+    let trust_proxy = client::trusted_proxy_from_env();
+    api_router(live.api.clone())
+        .merge(own)
+        .layer(axum::middleware::from_fn(move |req, next| {
+            client::tag(trust_proxy, req, next)
+        }))
 }
 
 /// Builds, then serves until Ctrl-C.
@@ -165,6 +171,7 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     let api = ApiState::new(opts.store, Catalogue::default(), opts.secret)
         .with_base_url("")
         .with_admin_token(opts.admin_token)
+        .with_limits(Limits::from_lookup(|v| std::env::var(v).ok()).map_err(anyhow::Error::msg)?)
         .with_on_change(hook);
     let live = Live::new(opts.root.clone(), api, None);
     let first = live.clone();
@@ -172,6 +179,7 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     let on_staff_change = live.clone();
     let _rebuilds = on_change::rebuild_on_signal(signal, move || on_staff_change.rebuild());
     let _watcher = watch_files::watch(&opts.root, live.clone())?;
+    let _purge = tokio::spawn(purge_daily(live.api.store()));
     let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!(
@@ -192,12 +200,31 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Deletes personal data past its expiry now and then once a day, as the planner function
+/// does on AWS. A failure is logged and tried again the next day.
+async fn purge_daily(store: Arc<dyn Store>) {
+    let mut day = tokio::time::interval(Duration::from_secs(24 * 3600));
+    loop {
+        day.tick().await;
+        match store
+            .purge_expired(diandan_functions::clock::china_now())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired personal data deleted"),
+            Err(e) => tracing::error!(error = %e, "deleting expired personal data failed"),
+        }
+    }
+}
+
 /// Serves `app` on `listener` until `stop` resolves; also what the tests use.
 pub async fn serve_until(
     listener: tokio::net::TcpListener,
     app: Router,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The peer's address feeds the per-client abuse limit (see `client`).
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await

@@ -1,11 +1,13 @@
 //! The staff API under `/api/admin/`, behind a bearer token: answer and hide wishes, pin and
-//! unpin slots, mark them done, run the planner, export CSV, read the action log. Every
+//! unpin slots, mark them done, run the planner, export CSV, read the action log, and hand
+//! over or erase one person's data on their request. Every
 //! change is recorded in the action log, and changes the site shows call the `on_change` hook.
 
 mod auth;
 mod csv;
 mod export;
 mod log;
+mod people;
 mod plan;
 mod slots;
 mod wishes;
@@ -36,6 +38,8 @@ pub(super) fn routes(state: &ApiState) -> Router<ApiState> {
         .route("/api/admin/plan", post(plan::run))
         .route("/api/admin/export/{file}", get(export::download))
         .route("/api/admin/log", get(log::list))
+        .route("/api/admin/people/export", post(people::export))
+        .route("/api/admin/people/forget", post(people::forget))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

@@ -278,7 +278,37 @@ pub(super) async fn cancel(
     code: &ConfirmationCode,
     token: &CancelToken,
 ) -> Result<Cancellation, StoreError> {
-    let (mut reg, mut was) = find(db, code, token).await?;
+    cancel_found(db, Lookup::Holder(code, token)).await
+}
+
+/// Cancels a registration by its code alone: for erasing a person, on staff's authority.
+pub(super) async fn cancel_by_code(db: &Db, code: &str) -> Result<Cancellation, StoreError> {
+    cancel_found(db, Lookup::Staff(code)).await
+}
+
+/// Who asks for a registration: its holder (the token proves it) or staff.
+enum Lookup<'a> {
+    Holder(&'a ConfirmationCode, &'a CancelToken),
+    Staff(&'a str),
+}
+
+impl Lookup<'_> {
+    async fn read(&self, db: &Db) -> Result<(Item, RegistrationStatus), StoreError> {
+        match self {
+            Lookup::Holder(code, token) => find(db, code, token).await,
+            Lookup::Staff(code) => {
+                let key = Key::new(keys::part::REGISTRATIONS, *code);
+                let item = db.get(&key).await?.ok_or(StoreError::NotFound)?;
+                let status = status_of(&item)?;
+                Ok((item, status))
+            }
+        }
+    }
+}
+
+/// Cancels the registration `lookup` finds, promoting the first waitlisted into a freed place.
+async fn cancel_found(db: &Db, lookup: Lookup<'_>) -> Result<Cancellation, StoreError> {
+    let (mut reg, mut was) = lookup.read(db).await?;
     let course: CourseId = reg.id("course")?;
     let key = counter::course(&course);
     let _serial = db.lock(&key).await;
@@ -305,7 +335,7 @@ pub(super) async fn cancel(
             });
         }
         if tx.failed(0) {
-            (reg, was) = find(db, code, token).await?;
+            (reg, was) = lookup.read(db).await?;
         }
         now = Counter::new(match tx.old(counter_at) {
             Some(old) => Some(old.clone()),

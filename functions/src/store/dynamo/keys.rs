@@ -30,6 +30,8 @@ pub(super) mod part {
     pub const ASSIGNMENTS: &str = "ASSIGNMENTS";
     pub const PERFORMANCES: &str = "PERFORMANCES";
     pub const ADMIN_LOG: &str = "ADMIN_LOG";
+    /// Abuse-limit counters, deleted by TTL when their window has passed.
+    pub const LIMITS: &str = "LIMITS";
     /// `COURSE#<course>`: the course's child guards and waitlist.
     pub const COURSE_PREFIX: &str = "COURSE#";
 }
@@ -170,6 +172,11 @@ pub(super) fn performance(slot: &SlotId) -> Key {
 
 pub(super) fn admin_action(id: i64) -> Key {
     Key::new(part::ADMIN_LOG, format!("{id:020}"))
+}
+
+/// An abuse-limit counter: one per key and window.
+pub(super) fn attempt(key: &str, window_start: i64) -> Key {
+    Key::new(part::LIMITS, format!("{key}#{window_start}"))
 }
 
 /// The part of a sort key after `prefix`, split at `#`.

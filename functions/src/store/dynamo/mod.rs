@@ -10,6 +10,7 @@ mod demand;
 mod expr;
 mod item;
 mod keys;
+mod privacy;
 mod public;
 mod purge;
 mod schedule;
@@ -229,15 +230,27 @@ impl Store for DynamoStore {
         public::pending_wishes(self.db().await?).await
     }
 
+    async fn count_attempt(&self, attempt: Attempt) -> Result<u32, StoreError> {
+        privacy::count_attempt(self.db().await?, &attempt).await
+    }
+
+    async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError> {
+        privacy::person_data(self.db().await?, person).await
+    }
+
+    async fn forget_person(&self, person: &PersonKey) -> Result<Forgotten, StoreError> {
+        privacy::forget(self.db().await?, person).await
+    }
+
     async fn export_orders(&self) -> Result<Vec<OrderRow>, StoreError> {
-        staff::export_orders(self.db().await?).await
+        staff::export_orders(self.db().await?, None).await
     }
 
     async fn export_nominations(&self) -> Result<Vec<NominationRow>, StoreError> {
-        staff::export_nominations(self.db().await?).await
+        staff::export_nominations(self.db().await?, None).await
     }
 
     async fn export_registrations(&self) -> Result<Vec<RegistrationRow>, StoreError> {
-        staff::export_registrations(self.db().await?).await
+        staff::export_registrations(self.db().await?, None).await
     }
 }

@@ -117,7 +117,7 @@ fn registration_items(db: &Db, item: &Item) -> Result<Vec<TransactWriteItem>, St
 }
 
 /// Deletes one record; `false` if it had gone or was no longer expired.
-async fn purge_one(db: &Db, item: &Item, now: i64) -> Result<bool, StoreError> {
+pub(super) async fn purge_one(db: &Db, item: &Item, now: i64) -> Result<bool, StoreError> {
     let items = purge_items(db, item, now)?;
     if items.len() == 1 {
         let key = key_of(item)?;

@@ -3,7 +3,7 @@
 
 use super::db::{Db, Query, Range, Written};
 use super::expr::Cond;
-use super::item::{Item, ItemBuilder, Read};
+use super::item::{s, Item, ItemBuilder, Read};
 use super::keys::{self, part, SK};
 use crate::domain::ConfirmationCode;
 use crate::store::{
@@ -51,8 +51,25 @@ fn opt_string(item: &Item, name: &str) -> Option<String> {
     item.opt_str(name).map(str::to_owned)
 }
 
-pub(super) async fn export_orders(db: &Db) -> Result<Vec<OrderRow>, StoreError> {
-    let mut rows = db.query(&Query::new(part::ORDERS, Range::All)).await?;
+/// A whole partition, or only the items of `person` in it.
+pub(super) async fn partition(
+    db: &Db,
+    pk: &str,
+    person: Option<&str>,
+) -> Result<Vec<Item>, StoreError> {
+    let mut q = Query::new(pk, Range::All);
+    if let Some(p) = person {
+        q = q.filter(Cond::new("#person = :p").value(":p", s(p)));
+    }
+    db.query(&q).await
+}
+
+/// Every order, or only `person`'s.
+pub(super) async fn export_orders(
+    db: &Db,
+    person: Option<&str>,
+) -> Result<Vec<OrderRow>, StoreError> {
+    let mut rows = partition(db, part::ORDERS, person).await?;
     rows.sort_by(|a, b| a.opt_str("arrival").cmp(&b.opt_str("arrival")));
     (rows.iter())
         .map(|o| {
@@ -68,8 +85,12 @@ pub(super) async fn export_orders(db: &Db) -> Result<Vec<OrderRow>, StoreError> 
         .collect()
 }
 
-pub(super) async fn export_nominations(db: &Db) -> Result<Vec<NominationRow>, StoreError> {
-    let rows = db.query(&Query::new(part::NOMINATIONS, Range::All)).await?;
+/// Every nomination, or only `person`'s.
+pub(super) async fn export_nominations(
+    db: &Db,
+    person: Option<&str>,
+) -> Result<Vec<NominationRow>, StoreError> {
+    let rows = partition(db, part::NOMINATIONS, person).await?;
     let mut keyed = Vec::with_capacity(rows.len());
     for n in &rows {
         let row = NominationRow {
@@ -104,10 +125,12 @@ fn to_registration(r: &Item) -> Result<RegistrationRow, StoreError> {
     })
 }
 
-pub(super) async fn export_registrations(db: &Db) -> Result<Vec<RegistrationRow>, StoreError> {
-    let mut rows = db
-        .query(&Query::new(part::REGISTRATIONS, Range::All))
-        .await?;
+/// Every registration, or only `person`'s.
+pub(super) async fn export_registrations(
+    db: &Db,
+    person: Option<&str>,
+) -> Result<Vec<RegistrationRow>, StoreError> {
+    let mut rows = partition(db, part::REGISTRATIONS, person).await?;
     rows.sort_by(|a, b| {
         (a.opt_str("course"), a.opt_str("arrival"))
             .cmp(&(b.opt_str("course"), b.opt_str("arrival")))

@@ -136,7 +136,11 @@ pub(super) fn cancel(
     code: &ConfirmationCode,
     token: &CancelToken,
 ) -> Result<Cancellation, StoreError> {
-    let row = find(tx, code, token)?;
+    cancel_row(tx, find(tx, code, token)?)
+}
+
+/// Cancels a registration already found, promoting the first waitlisted into a freed place.
+fn cancel_row(tx: &Transaction<'_>, row: Row) -> Result<Cancellation, StoreError> {
     if row.status == RegistrationStatus::Cancelled {
         return Err(StoreError::AlreadyCancelled);
     }
@@ -198,4 +202,38 @@ pub(super) fn view(
         child_name: mask_name(&row.child_name),
         registered_at: parse_time(&row.created_at)?,
     })
+}
+
+/// Cancels every open registration of `person` (promoting waiters as a cancellation does) and
+/// deletes all their registrations. Returns how many rows went.
+pub(super) fn forget(tx: &Transaction<'_>, person: &str) -> Result<u32, StoreError> {
+    let mut stmt = tx.prepare(
+        "SELECT id, course, status, child_name, created_at FROM registrations
+         WHERE person = ?1 AND status <> 'cancelled' ORDER BY id",
+    )?;
+    let open = stmt
+        .query_map(params![person], |r| {
+            Ok((
+                Row {
+                    id: r.get(0)?,
+                    course: r.get(1)?,
+                    status: RegistrationStatus::Confirmed,
+                    child_name: r.get(3)?,
+                    created_at: r.get(4)?,
+                },
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (mut row, status) in open {
+        row.status = RegistrationStatus::parse(&status).ok_or_else(|| {
+            StoreError::Backend(format!("unknown registration status {status:?}"))
+        })?;
+        cancel_row(tx, row)?;
+    }
+    let gone = tx.execute(
+        "DELETE FROM registrations WHERE person = ?1",
+        params![person],
+    )?;
+    Ok(u32::try_from(gone).unwrap_or(u32::MAX))
 }

@@ -75,12 +75,17 @@ pub(super) fn pending_wishes(tx: &Transaction<'_>) -> Result<Vec<PendingWish>, S
         .collect()
 }
 
-pub(super) fn export_orders(tx: &Transaction<'_>) -> Result<Vec<OrderRow>, StoreError> {
+/// Every order, or only `person`'s.
+pub(super) fn export_orders(
+    tx: &Transaction<'_>,
+    person: Option<&str>,
+) -> Result<Vec<OrderRow>, StoreError> {
     let mut stmt = tx.prepare(
-        "SELECT program, township, name, note, created_at, closed_at FROM orders ORDER BY id",
+        "SELECT program, township, name, note, created_at, closed_at FROM orders
+         WHERE ?1 IS NULL OR person = ?1 ORDER BY id",
     )?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map([person], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -105,13 +110,17 @@ pub(super) fn export_orders(tx: &Transaction<'_>) -> Result<Vec<OrderRow>, Store
         .collect()
 }
 
-pub(super) fn export_nominations(tx: &Transaction<'_>) -> Result<Vec<NominationRow>, StoreError> {
+/// Every nomination, or only `person`'s.
+pub(super) fn export_nominations(
+    tx: &Transaction<'_>,
+    person: Option<&str>,
+) -> Result<Vec<NominationRow>, StoreError> {
     let mut stmt = tx.prepare(
         "SELECT lecturer, township, name, topic, created_at FROM nominations
-         ORDER BY created_at, lecturer, rowid",
+         WHERE ?1 IS NULL OR person = ?1 ORDER BY created_at, lecturer, rowid",
     )?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map([person], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -151,15 +160,17 @@ fn to_registration(row: RegistrationTuple) -> Result<RegistrationRow, StoreError
     })
 }
 
+/// Every registration, or only `person`'s.
 pub(super) fn export_registrations(
     tx: &Transaction<'_>,
+    person: Option<&str>,
 ) -> Result<Vec<RegistrationRow>, StoreError> {
     let mut stmt = tx.prepare(
         "SELECT code, course, status, guardian_name, phone, child_name, child_age, created_at
-         FROM registrations ORDER BY course, id",
+         FROM registrations WHERE ?1 IS NULL OR person = ?1 ORDER BY course, id",
     )?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map([person], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
