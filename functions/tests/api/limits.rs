@@ -199,3 +199,43 @@ async fn no_other_origin_is_allowed_to_read_answers() {
         .headers
         .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
 }
+
+/// A siteverify service on loopback: "success" only for the answer "human" with our secret.
+async fn verify_service() -> (String, tokio::task::JoinHandle<()>) {
+    use axum::routing::post;
+    let app = axum::Router::new().route(
+        "/siteverify",
+        post(|body: String| async move {
+            let form: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap();
+            let has = |k: &str, v: &str| form.iter().any(|(a, b)| a == k && b == v);
+            let ok = has("secret", "s3cret") && has("response", "human");
+            axum::Json(json!({ "success": ok }))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/siteverify", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn siteverify_asks_the_configured_service() {
+    use diandan_functions::api::human::SiteVerify;
+    let (url, server) = verify_service().await;
+    let check = SiteVerify::new(url.clone(), "s3cret");
+    assert_eq!(check.verify(Some("human"), None).await, Ok(true));
+    assert_eq!(check.verify(Some("robot"), None).await, Ok(false));
+    assert_eq!(
+        check.verify(None, None).await,
+        Ok(false),
+        "no answer, no call"
+    );
+    let wrong = SiteVerify::new(url, "not-the-secret");
+    assert_eq!(wrong.verify(Some("human"), None).await, Ok(false));
+    server.abort();
+    let gone = SiteVerify::new("http://127.0.0.1:9/siteverify", "s3cret");
+    assert!(
+        gone.verify(Some("human"), None).await.is_err(),
+        "an unreachable service fails"
+    );
+}
