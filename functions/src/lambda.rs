@@ -225,17 +225,26 @@ pub async fn state_from(config: Config) -> Result<ApiState, ConfigError> {
 }
 
 fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let level = match std::env::var(LOG_VAR).as_deref() {
         Ok("error") => tracing::Level::ERROR,
         Ok("warn") => tracing::Level::WARN,
         Ok("debug") => tracing::Level::DEBUG,
         _ => tracing::Level::INFO,
     };
+    // Our own crates at the chosen level; the libraries (the AWS SDK, the Lambda runtime) at
+    // most `info`, since at `debug` and below they write out requests, whose items hold names.
+    let ours = tracing_subscriber::filter::Targets::new()
+        .with_default(level.min(tracing::Level::INFO))
+        .with_target("diandan_functions", level);
     // Lambda stamps every log line itself; a second subscriber (in tests) is no error.
     let _ = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_ansi(false)
         .without_time()
+        .finish()
+        .with(ours)
         .try_init();
 }
 
@@ -309,6 +318,21 @@ mod tests {
         let short =
             Config::from_lookup(|v| Some(if v == SECRET_VAR { "short" } else { "t" }.into()));
         assert!(matches!(short, Err(ConfigError::Secret(_))));
+        // A secret of blanks (an empty setting in a template) is no secret.
+        let blank = Config::from_lookup(|v| {
+            Some(if v == SECRET_VAR {
+                " ".repeat(20)
+            } else {
+                "t".into()
+            })
+        });
+        assert!(matches!(
+            blank,
+            Err(ConfigError::Missing {
+                var: SECRET_VAR,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -1,23 +1,5 @@
-//! The `diandan` binary: parse the command line, run it, turn failures into an exit code.
+//! The `diandan` binary: everything is in the library's [`diandan::cli::main`].
 
-use std::process::ExitCode;
-
-use clap::Parser;
-use diandan::cli::Cli;
-
-fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DIANDAN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().run() {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    diandan::cli::main()
 }

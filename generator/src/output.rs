@@ -1,7 +1,10 @@
 //! Writing the site so that a failed or interrupted build never leaves a half-written output:
-//! only files whose bytes changed are written, first into a staging folder, then moved into
-//! place under a journal that the next build finishes if this one is killed midway. A build
-//! that changes nothing writes nothing.
+//! only files whose bytes changed are written, first into a staging folder that also gets a
+//! hard link to every unchanged file, and the finished folder then trades places with the output
+//! in one atomic step (Linux and macOS), so the output is always the whole previous site or the
+//! whole new one, whenever the build is killed. Where folders cannot be swapped, the changed
+//! files are moved into place under a journal that the next build finishes if this one is
+//! killed midway. A build that changes nothing writes nothing.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write as _};
@@ -29,7 +32,8 @@ fn sibling(out: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Finishes an interrupted write (its journal says what to move), or drops a staging folder
-/// whose journal was never written (the output was not touched yet).
+/// whose journal was never written: one never swapped in (the output was not touched yet), or
+/// one holding the previous site after a swap.
 pub fn recover(out: &Path) -> io::Result<()> {
     let journal = sibling(out, "journal");
     let staging = sibling(out, "staging");
@@ -137,6 +141,43 @@ pub fn write(site: &Site, out: &Path) -> io::Result<WriteStats> {
         }
         return std::fs::rename(&staging, out).map(|()| stats);
     }
+    // An output that is a link to a folder elsewhere stays one: its files are replaced instead.
+    let swappable = !out.is_symlink();
+    if swappable
+        && link_unchanged(site, &changed, out, &staging).is_ok()
+        && swap::exchange(&staging, out)
+    {
+        // The staging folder now holds the previous site.
+        std::fs::remove_dir_all(&staging)?;
+        return Ok(stats);
+    }
+    journaled(&changed, &removed, &staging, out)?;
+    Ok(stats)
+}
+
+/// Completes the staging folder into the whole new site: each unchanged file is hard-linked
+/// from the output (no bytes copied), or written again where links are not possible.
+fn link_unchanged(site: &Site, changed: &[&String], out: &Path, staging: &Path) -> io::Result<()> {
+    let changed: BTreeSet<&String> = changed.iter().copied().collect();
+    let unchanged: Vec<&String> = site.files.keys().filter(|p| !changed.contains(p)).collect();
+    unchanged.par_iter().try_for_each(|path| {
+        let dest = staging.join(path);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::hard_link(out.join(path), &dest)
+            .or_else(|_| std::fs::write(&dest, &site.files[*path]))
+    })
+}
+
+/// Moves the changed files into place and removes the gone ones under a journal, for systems
+/// where two folders cannot trade places atomically.
+fn journaled(
+    changed: &[&String],
+    removed: &[&String],
+    staging: &Path,
+    out: &Path,
+) -> io::Result<()> {
     let mut journal = String::new();
     changed
         .iter()
@@ -148,10 +189,27 @@ pub fn write(site: &Site, out: &Path) -> io::Result<WriteStats> {
     let mut f = std::fs::File::create(&journal_path)?;
     f.write_all(journal.as_bytes())?;
     f.sync_all()?;
-    apply(&journal, &staging, out)?;
+    apply(&journal, staging, out)?;
     std::fs::remove_file(&journal_path)?;
-    std::fs::remove_dir_all(&staging)?;
-    Ok(stats)
+    std::fs::remove_dir_all(staging)
+}
+
+/// Two folders trading places in one step, where the system can do it.
+mod swap {
+    use std::path::Path;
+
+    /// Whether `a` and `b` traded places (atomically: no moment shows neither or a mix).
+    #[cfg(any(target_os = "linux", target_os = "macos"))]
+    pub fn exchange(a: &Path, b: &Path) -> bool {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).is_ok()
+    }
+
+    /// Not available here: the caller falls back to the journal.
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    pub fn exchange(_: &Path, _: &Path) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]
@@ -216,6 +274,21 @@ mod tests {
         );
         assert!(!out.join("gone.html").exists());
         assert!(!staging.exists() && !sibling(&out, "journal").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_output_that_links_elsewhere_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let (real, out) = (dir.path().join("real"), dir.path().join("public"));
+        write(&site(&[("a.html", "1")]), &real).unwrap();
+        std::os::unix::fs::symlink(&real, &out).unwrap();
+        write(&site(&[("a.html", "2"), ("b/index.html", "b")]), &out).unwrap();
+        assert!(out.is_symlink());
+        assert_eq!(
+            (read(&real, "a.html"), read(&real, "b/index.html")),
+            ("2".into(), "b".into())
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! A real `diandan serve` app on a loopback port, started and stopped by the test.
 #![allow(dead_code)]
 
+pub mod child;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -22,6 +22,12 @@ pub enum TextError {
     LineBreak,
 }
 
+/// Unicode's noncharacters (U+FDD0–U+FDEF and the last two code points of every plane): never
+/// text a person typed.
+fn is_noncharacter(c: char) -> bool {
+    matches!(c, '\u{FDD0}'..='\u{FDEF}') || (c as u32) & 0xFFFE == 0xFFFE
+}
+
 /// Trims, unifies line endings and checks the length in characters.
 fn clean(raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, TextError> {
     let text = raw.replace("\r\n", "\n").replace('\r', "\n");
@@ -33,7 +39,8 @@ fn clean(raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, T
         if c == '\n' && !multiline {
             return Err(TextError::LineBreak);
         }
-        if c.is_control() && c != '\n' && c != '\t' {
+        // Noncharacters too: XML (the Atom feed) does not allow U+FFFE and U+FFFF at all.
+        if (c.is_control() && c != '\n' && c != '\t') || is_noncharacter(c) {
             return Err(TextError::ControlChar);
         }
     }
@@ -93,9 +100,17 @@ pub type Comment = Text<1, 300>;
 pub type ReplyText = Text<1, 1000>;
 
 /// A person's name as they want it written: 1–20 characters on one line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Debug` shows it masked (王*), so a record logged whole never carries a resident's name.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PersonName(String);
+
+impl std::fmt::Debug for PersonName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PersonName").field(&self.masked()).finish()
+    }
+}
 
 impl PersonName {
     pub const MAX_CHARS: usize = 20;
@@ -228,6 +243,14 @@ mod tests {
         assert_eq!(PersonName::parse("   "), Err(TextError::Empty));
         assert_eq!(PersonName::parse("林\n英"), Err(TextError::LineBreak));
         assert_eq!(PersonName::parse("林\u{7}英"), Err(TextError::ControlChar));
+        assert_eq!(
+            WishText::parse("希望\u{FFFF}多演"),
+            Err(TextError::ControlChar)
+        );
+        assert_eq!(
+            PersonName::parse("林\u{FDD0}英"),
+            Err(TextError::ControlChar)
+        );
     }
 
     #[test]

@@ -53,8 +53,9 @@ pub trait BuildHook: Send + Sync {
     async fn trigger(&self, why: &str) -> Result<(), HookError>;
 }
 
-/// A POST to a build service.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A POST to a build service. `Debug` shows neither the token nor the URL's path, which for
+/// deploy hooks is itself the secret.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpHook {
     pub url: String,
     /// Sent as `Authorization: Bearer …` when set.
@@ -62,6 +63,15 @@ pub struct HttpHook {
     pub body: String,
     /// Extra headers (GitHub's `Accept` and API version).
     pub headers: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for HttpHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpHook")
+            .field("url", &self.shown())
+            .field("token", &self.token.as_ref().map(|_| "…"))
+            .finish_non_exhaustive()
+    }
 }
 
 /// How long one POST may take.
@@ -116,6 +126,15 @@ impl HttpHook {
         Ok(Self::github(&repo, &workflow, &git_ref, &token))
     }
 
+    /// The hook's scheme and host, for logs: deploy-hook URLs (Netlify, Vercel, Cloudflare
+    /// Pages) carry their secret in the path, so the rest of the URL is never written out.
+    fn shown(&self) -> String {
+        let (scheme, rest) = self.url.split_once("://").unwrap_or(("", &self.url));
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = host.rsplit('@').next().unwrap_or_default();
+        format!("{scheme}://{host}/…")
+    }
+
     /// The POST itself, blocking (run it off the async threads).
     fn post(&self) -> Result<(), HookError> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -133,8 +152,8 @@ impl HttpHook {
         if let Some(token) = &self.token {
             request = request.header("Authorization", &format!("Bearer {token}"));
         }
-        let mut response =
-            (request.send(self.body.as_str())).map_err(|e| HookError::Transport(e.to_string()))?;
+        let mut response = (request.send(self.body.as_str()))
+            .map_err(|e| HookError::Transport(e.to_string().replace(&self.url, &self.shown())))?;
         let status = response.status().as_u16();
         if (200..300).contains(&status) {
             return Ok(());
@@ -150,9 +169,30 @@ impl HttpHook {
 #[async_trait]
 impl BuildHook for HttpHook {
     async fn trigger(&self, why: &str) -> Result<(), HookError> {
-        tracing::info!(url = %self.url, why, "calling the build hook");
+        tracing::info!(hook = %self.shown(), why, "calling the build hook");
         let hook = self.clone();
         (tokio::task::spawn_blocking(move || hook.post()).await)
             .map_err(|e| HookError::Transport(format!("the hook task failed: {e}")))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_show_only_the_hooks_host() {
+        let hook = HttpHook {
+            url: "https://api.netlify.com/build_hooks/5f0c1e2d3b4a?trigger_title=x".into(),
+            token: Some("ghp_secret".into()),
+            body: "{}".into(),
+            headers: Vec::new(),
+        };
+        assert_eq!(hook.shown(), "https://api.netlify.com/…");
+        let shown = format!("{hook:?}");
+        assert!(
+            !shown.contains("5f0c1e2d3b4a") && !shown.contains("ghp_secret"),
+            "{shown}"
+        );
     }
 }

@@ -21,6 +21,10 @@ pub struct ServeArgs {
     /// `dynamodb:TABLE` (the AWS SDK's environment says where; `diandan store init` makes it).
     #[arg(long)]
     pub store: Option<StoreSpec>,
+    /// Serve as if today were this date (YYYY-MM-DD), the API's clock stopped at 10:00 China
+    /// time that day: for previews of a coming month and for tests. Default: the real clock.
+    #[arg(long)]
+    pub today: Option<chrono::NaiveDate>,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -50,6 +54,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             store,
             secret,
             admin_token: std::env::var("DIANDAN_ADMIN_TOKEN").ok(),
+            today: args.today,
         })
         .await
     })?;

@@ -15,7 +15,8 @@ fn ics_text(s: &str) -> String {
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            '\r' => {}
+            // Other control characters are not allowed in TEXT values (RFC 5545 §3.3.11).
+            c if c.is_control() && c != '\t' => {}
             c => out.push(c),
         }
     }
@@ -115,8 +116,15 @@ pub fn ics<'a>(v: &Views, name: &str, slots: impl Iterator<Item = &'a SlotView>)
     out
 }
 
+/// Escapes text for XML content and attributes, dropping the characters XML 1.0 does not allow
+/// at all (control characters, U+FFFE, U+FFFF), which would make the whole feed unreadable.
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
+    s.chars()
+        .filter(|c| {
+            matches!(*c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+        })
+        .collect::<String>()
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -202,6 +210,12 @@ mod tests {
             out.replace("\r\n ", ""),
             format!("SUMMARY:{}\r\n", "闽".repeat(40))
         );
+    }
+
+    #[test]
+    fn text_xml_cannot_hold_is_dropped() {
+        assert_eq!(xml("a\u{FFFE}b\u{FFFF}<c>\u{1}\td"), "ab&lt;c&gt;\td");
+        assert_eq!(ics_text("a\u{7}b\tc"), "ab\tc");
     }
 
     #[test]

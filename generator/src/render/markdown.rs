@@ -3,16 +3,52 @@
 use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
 
 /// Renders Markdown. With `allow_html` false, any HTML in the source is escaped, so a pasted
-/// `<script>` shows as text instead of running on residents' phones.
+/// `<script>` shows as text instead of running on residents' phones, and a link or image whose
+/// address would run script (`javascript:`, `vbscript:`, `data:`) points nowhere instead.
 pub fn to_html(md: &str, allow_html: bool) -> String {
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let events = Parser::new_ext(md, opts).map(|ev| match ev {
         Event::Html(h) | Event::InlineHtml(h) if !allow_html => Event::Text(h),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if !allow_html && runs_script(&dest_url) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: "#".into(),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if !allow_html && runs_script(&dest_url) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: "#".into(),
+            title,
+            id,
+        }),
         other => other,
     });
     let mut out = String::with_capacity(md.len() * 3 / 2);
     html::push_html(&mut out, events);
     out
+}
+
+/// Whether a link's address is one a browser would run as script. Browsers ignore ASCII
+/// whitespace and control characters inside the scheme (`java\tscript:`), and case.
+fn runs_script(url: &str) -> bool {
+    let scheme: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .take_while(|c| *c != ':' && *c != '/' && *c != '?' && *c != '#')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let has_scheme = url.contains(':') && !scheme.is_empty();
+    has_scheme && matches!(scheme.as_str(), "javascript" | "vbscript" | "data")
 }
 
 /// The first paragraph as plain text, cut to `max` characters: for lists and meta descriptions.
@@ -48,6 +84,25 @@ mod tests {
         assert!(!safe.contains("<script>"), "{safe}");
         assert!(safe.contains("&lt;script&gt;"));
         assert!(to_html(md, true).contains("<script>"));
+    }
+
+    #[test]
+    fn links_that_run_script_point_nowhere_unless_html_is_allowed() {
+        for url in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,x",
+        ] {
+            let md = format!("[点我]({url}) ![图](vbscript:x)\n");
+            let safe = to_html(&md, false);
+            assert!(!safe.to_ascii_lowercase().contains("script:"), "{safe}");
+            assert!(!safe.contains("data:"), "{safe}");
+        }
+        let fine = to_html(
+            "[节目单](/programs/) [文化馆](https://example.cn/a:b)",
+            false,
+        );
+        assert!(fine.contains("href=\"/programs/\"") && fine.contains("https://example.cn/a:b"));
     }
 
     #[test]

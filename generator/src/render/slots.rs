@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use diandan_functions::catalogue::{Catalogue, SlotFacts, SlotKind};
+use diandan_functions::domain::mask_phones_in;
 
 use super::live::StoreData;
 use super::views::{date_label, Link, RatingView, SlotView, Views, WishView};
@@ -83,10 +84,11 @@ pub fn wish_views(v: &Views, data: &StoreData) -> Vec<WishView> {
         .into_iter()
         .map(|w| WishView {
             id: w.id,
-            text: w.text.clone(),
+            // A number a resident (or staff) wrote into the text stays in the store.
+            text: mask_phones_in(&w.text),
             township: v.township_link(w.township.as_str()),
             name: w.name.clone(),
-            reply: w.reply.clone(),
+            reply: mask_phones_in(&w.reply),
             asked_on: date_label(w.asked_on),
             replied_on: date_label(w.replied_on),
             replied_on_iso: w.replied_on.to_string(),

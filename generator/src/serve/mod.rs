@@ -16,6 +16,7 @@ use axum::Router;
 use chrono::NaiveDate;
 use diandan_functions::api::{router as api_router, ApiState, Limits};
 use diandan_functions::catalogue::Catalogue;
+use diandan_functions::clock::{china_offset, fixed_clock};
 use diandan_functions::domain::Secret;
 use diandan_functions::store::Store;
 use serde::Deserialize;
@@ -39,6 +40,8 @@ pub struct ServeOptions {
     pub secret: Secret,
     /// The admin API's bearer token (`DIANDAN_ADMIN_TOKEN`); `None` leaves it off.
     pub admin_token: Option<String>,
+    /// A fixed "today" for the pages and the API (`--today`); `None` follows the real clock.
+    pub today: Option<NaiveDate>,
 }
 
 /// The serve loop's shared state: what is served, and a signal of each new build.
@@ -168,12 +171,19 @@ pub fn app(live: Live) -> Router {
 pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     let admin = opts.admin_token.is_some();
     let (hook, signal) = on_change::change_signal();
-    let api = ApiState::new(opts.store, Catalogue::default(), opts.secret)
+    let mut api = ApiState::new(opts.store, Catalogue::default(), opts.secret)
         .with_base_url("")
         .with_admin_token(opts.admin_token)
         .with_limits(Limits::from_lookup(|v| std::env::var(v).ok()).map_err(anyhow::Error::msg)?)
         .with_on_change(hook);
-    let live = Live::new(opts.root.clone(), api, None);
+    if let Some(day) = opts.today {
+        let ten = day.and_hms_opt(10, 0, 0).unwrap_or_default();
+        let at = chrono::TimeZone::from_local_datetime(&china_offset(), &ten).single();
+        if let Some(at) = at {
+            api = api.with_clock(fixed_clock(at));
+        }
+    }
+    let live = Live::new(opts.root.clone(), api, opts.today);
     let first = live.clone();
     tokio::task::spawn_blocking(move || first.rebuild()).await?;
     let on_staff_change = live.clone();
@@ -187,6 +197,8 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
             opts.port
         )
     })?;
+    // `--port 0` lets the system choose: say which port it chose.
+    let addr = listener.local_addr().unwrap_or(addr);
     println!("serving http://{addr}/ (API at /api) — press Ctrl-C to stop");
     if admin {
         println!("staff page: http://{addr}/assets/admin.html");

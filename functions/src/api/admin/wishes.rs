@@ -12,6 +12,7 @@ use crate::api::facts::township_name;
 use crate::api::fields::Checker;
 use crate::api::problem::ApiError;
 use crate::api::state::ApiState;
+use crate::domain::mask_phones_in;
 use crate::store::{PendingWish, WishId};
 
 const MISSING: &str = "没有找到这条诉求。";
@@ -30,9 +31,13 @@ pub(super) async fn pending(State(state): State<ApiState>) -> Response {
         .map_err(|e| ApiError::internal(&e.to_string()))
         .map(|wishes| {
             let wishes: Vec<_> = (wishes.into_iter())
-                .map(|wish| PendingView {
-                    township_name: township_name(&catalogue, &wish.township),
-                    wish,
+                .map(|mut wish| {
+                    // Never a phone, not even one the resident wrote into the wish itself.
+                    wish.text = mask_phones_in(&wish.text);
+                    PendingView {
+                        township_name: township_name(&catalogue, &wish.township),
+                        wish,
+                    }
                 })
                 .collect();
             json!({ "wishes": wishes })
