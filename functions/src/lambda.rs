@@ -7,6 +7,10 @@
 //! - `DIANDAN_HMAC_SECRET` — the person-hash secret, at least 16 characters (required);
 //! - `DIANDAN_CATALOGUE_PATH` — the `catalogue.json` the generator wrote; default
 //!   `catalogue.json` in the deployment package (beside `bootstrap`, `$LAMBDA_TASK_ROOT`);
+//! - `DIANDAN_ADMIN_TOKEN` — the staff API's bearer token, 16+ characters (the `admin` function
+//!   only; without it every `/api/admin` route answers 503);
+//! - `DIANDAN_NOMINATION_THRESHOLD` — the deployment template's threshold, checked against the
+//!   catalogue's (which wins: the site was built with it); a mismatch is logged as an error;
 //! - `DIANDAN_LOG` — `error`, `warn`, `info` (default) or `debug`;
 //! - `DIANDAN_LIMIT_PER_CLIENT`, `DIANDAN_LIMIT_PER_PERSON` — abuse limits (`120/10m`, `off`);
 //! - `DIANDAN_CAPTCHA_VERIFY_URL`, `DIANDAN_CAPTCHA_SECRET` — the optional human check;
@@ -31,6 +35,8 @@ pub const TABLE_VAR: &str = "DIANDAN_TABLE";
 pub const SECRET_VAR: &str = "DIANDAN_HMAC_SECRET";
 pub const CATALOGUE_VAR: &str = "DIANDAN_CATALOGUE_PATH";
 pub const LOG_VAR: &str = "DIANDAN_LOG";
+pub const ADMIN_TOKEN_VAR: &str = "DIANDAN_ADMIN_TOKEN";
+pub const THRESHOLD_VAR: &str = "DIANDAN_NOMINATION_THRESHOLD";
 
 /// One Lambda function: a handler for part of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,16 +47,19 @@ pub enum Function {
     Wishes,
     Ratings,
     Tallies,
+    /// The staff API, behind the admin bearer token.
+    Admin,
 }
 
 impl Function {
-    pub const ALL: [Function; 6] = [
+    pub const ALL: [Function; 7] = [
         Function::Orders,
         Function::Nominations,
         Function::Registrations,
         Function::Wishes,
         Function::Ratings,
         Function::Tallies,
+        Function::Admin,
     ];
 
     /// The binary's name, and the function's in the deployment template.
@@ -62,6 +71,7 @@ impl Function {
             Function::Wishes => "wishes",
             Function::Ratings => "ratings",
             Function::Tallies => "tallies",
+            Function::Admin => "admin",
         }
     }
 
@@ -73,7 +83,8 @@ impl Function {
             Function::Registrations => &["/api/registrations"],
             Function::Wishes => &["/api/wishes"],
             Function::Ratings => &["/api/ratings"],
-            Function::Tallies => &["/api/tallies", "/api/health"],
+            Function::Tallies => &["/api/tallies", "/api/health", "/api/openapi.json"],
+            Function::Admin => &["/api/admin"],
         }
     }
 
@@ -123,6 +134,10 @@ pub struct Config {
     pub limits: Limits,
     /// The CAPTCHA service, when `DIANDAN_CAPTCHA_VERIFY_URL` is set.
     pub human_check: Option<SiteVerify>,
+    /// The staff API's bearer token, if set (only the `admin` function uses it).
+    pub admin_token: Option<String>,
+    /// The nomination threshold the deployment declares, if set.
+    pub threshold: Option<String>,
 }
 
 impl Config {
@@ -155,6 +170,8 @@ impl Config {
             catalogue,
             limits,
             human_check,
+            admin_token: value(ADMIN_TOKEN_VAR),
+            threshold: value(THRESHOLD_VAR),
         })
     }
 }
@@ -210,9 +227,14 @@ async fn tag_client(mut req: Request, next: Next) -> axum::response::Response {
     next.run(req).await
 }
 
-/// The state a function serves with: the DynamoDB store and the bundled catalogue.
-pub async fn state_from(config: Config) -> Result<ApiState, ConfigError> {
+/// The state a function serves with: the DynamoDB store and the bundled catalogue. The admin
+/// token switches the staff API on, so it is handed over only where `function` serves it: the
+/// other functions 404 `/api/admin` anyway, and should not hold the token at all.
+pub async fn state_from(function: Function, config: Config) -> Result<ApiState, ConfigError> {
     let catalogue = load_catalogue(&config.catalogue)?;
+    if let Some(problem) = threshold_mismatch(config.threshold.as_deref(), &catalogue) {
+        tracing::error!("{problem}");
+    }
     let store = DynamoStore::connect(&config.table)
         .await
         .map_err(ConfigError::Store)?;
@@ -221,7 +243,34 @@ pub async fn state_from(config: Config) -> Result<ApiState, ConfigError> {
     if let Some(check) = config.human_check {
         state = state.with_human_check(Arc::new(check));
     }
-    Ok(state)
+    Ok(with_admin_token(function, state, config.admin_token))
+}
+
+/// Why the deployment's threshold and the catalogue's disagree, if they do. The catalogue's
+/// stays in force: the site was built with it and promises it to residents.
+pub fn threshold_mismatch(declared: Option<&str>, catalogue: &Catalogue) -> Option<String> {
+    let declared = declared?.trim();
+    let built = catalogue.site.nomination_threshold;
+    if declared.parse::<u32>().ok() == Some(built) {
+        return None;
+    }
+    Some(format!(
+        "{THRESHOLD_VAR} is {declared:?} but the catalogue (content/site.yaml's \
+         nomination_threshold) says {built}; counting with {built}. Deploy both alike."
+    ))
+}
+
+/// Switches the staff API on for the `admin` function only.
+pub fn with_admin_token(function: Function, state: ApiState, token: Option<String>) -> ApiState {
+    match function {
+        Function::Admin => {
+            if token.is_none() {
+                tracing::warn!("{ADMIN_TOKEN_VAR} is not set: every /api/admin route answers 503");
+            }
+            state.with_admin_token(token)
+        }
+        _ => state,
+    }
 }
 
 fn init_logging() {
@@ -265,7 +314,7 @@ pub fn main(function: Function) -> ExitCode {
     };
     runtime.block_on(async {
         let state = match Config::from_env() {
-            Ok(config) => state_from(config).await,
+            Ok(config) => state_from(function, config).await,
             Err(e) => Err(e),
         };
         let state = match state {
@@ -300,6 +349,11 @@ mod tests {
             "/api/ratings/receipt",
             "/api/tallies",
             "/api/health",
+            "/api/openapi.json",
+            "/api/admin",
+            "/api/admin/wishes/12/reply",
+            "/api/admin/people/export",
+            "/api/admin/people/forget",
         ];
         for path in paths {
             let owners: Vec<_> = Function::ALL.iter().filter(|f| f.owns(path)).collect();
@@ -307,6 +361,46 @@ mod tests {
         }
         assert!(!Function::Orders.owns("/api/ordersx"));
         assert!(!Function::Tallies.owns("/api/admin/wishes"));
+        assert!(!Function::Admin.owns("/api/administrator"));
+        assert!(!Function::Admin.owns("/api/orders"));
+    }
+
+    #[test]
+    fn a_threshold_unlike_the_catalogues_is_named() {
+        let mut catalogue = Catalogue::default();
+        catalogue.site.nomination_threshold = 15;
+        assert_eq!(threshold_mismatch(None, &catalogue), None);
+        assert_eq!(threshold_mismatch(Some(" 15"), &catalogue), None);
+        let twenty = threshold_mismatch(Some("20"), &catalogue).unwrap();
+        assert!(
+            twenty.contains(THRESHOLD_VAR) && twenty.contains("15"),
+            "{twenty}"
+        );
+        assert!(threshold_mismatch(Some("fifteen"), &catalogue).is_some());
+    }
+
+    #[test]
+    fn the_admin_token_is_read_but_blank_is_none() {
+        let base = |v: &str| match v {
+            TABLE_VAR => Some("diandan".to_owned()),
+            SECRET_VAR => Some("0123456789abcdef0123".to_owned()),
+            _ => None,
+        };
+        let none = Config::from_lookup(base).unwrap();
+        assert_eq!(none.admin_token, None);
+        let blank = Config::from_lookup(|v| match v {
+            ADMIN_TOKEN_VAR => Some("   ".into()),
+            _ => base(v),
+        });
+        assert_eq!(blank.unwrap().admin_token, None);
+        let set = Config::from_lookup(|v| match v {
+            ADMIN_TOKEN_VAR => Some("staff-token-0123456789".into()),
+            _ => base(v),
+        });
+        assert_eq!(
+            set.unwrap().admin_token.as_deref(),
+            Some("staff-token-0123456789")
+        );
     }
 
     #[test]

@@ -205,6 +205,52 @@ async fn a_function_answers_only_its_own_paths() {
     );
 }
 
+const STAFF_TOKEN: &str = "staff-token-for-lambda-tests";
+
+#[tokio::test]
+async fn admin_serves_the_staff_api_with_its_token_only() {
+    let open = lambda::with_admin_token(Function::Admin, state(), Some(STAFF_TOKEN.into()));
+    invoke(Function::Wishes, &open, "wishes-json.json").await;
+    let a = invoke(Function::Admin, &open, "admin-wishes-get.json").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let wishes = a.json()["wishes"].as_array().cloned().unwrap_or_default();
+    assert_eq!(wishes.len(), 1, "{}", a.text);
+    assert_eq!(wishes[0]["text"], "希望村里晚上多放几场电影");
+
+    let wrong = lambda::with_admin_token(
+        Function::Admin,
+        state(),
+        Some("another-token-0123456".into()),
+    );
+    let a = invoke(Function::Admin, &wrong, "admin-wishes-get.json").await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{}", a.text);
+
+    let unset = lambda::with_admin_token(Function::Admin, state(), None);
+    let a = invoke(Function::Admin, &unset, "admin-wishes-get.json").await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{}", a.text);
+}
+
+#[tokio::test]
+async fn only_the_admin_function_takes_the_token_or_admin_paths() {
+    // Another function given the token still keeps the staff API off and 404s its paths.
+    let tallies = lambda::with_admin_token(Function::Tallies, state(), Some(STAFF_TOKEN.into()));
+    let a = invoke(Function::Tallies, &tallies, "admin-wishes-get.json").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+    let routed_anyway = lambda::app(Function::Admin, tallies.clone());
+    let raw = std::fs::read_to_string(fixtures().join("apigw/admin-wishes-get.json")).unwrap();
+    let event: LambdaRequest = serde_json::from_str(&raw).unwrap();
+    let request: lambda_http::Request = event.into();
+    let response = routed_anyway.oneshot(request).await.unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "a state built for tallies has no admin token"
+    );
+    let admin = lambda::with_admin_token(Function::Admin, state(), Some(STAFF_TOKEN.into()));
+    let a = invoke(Function::Admin, &admin, "orders-json.json").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+}
+
 /// Runs a function binary with only `vars` in its environment; it must exit at once.
 fn start(binary: &str, vars: &[(&str, &str)]) -> (bool, String) {
     let out = Command::new(binary)
@@ -227,6 +273,7 @@ fn every_binary_refuses_to_start_without_its_settings() {
         env!("CARGO_BIN_EXE_wishes"),
         env!("CARGO_BIN_EXE_ratings"),
         env!("CARGO_BIN_EXE_tallies"),
+        env!("CARGO_BIN_EXE_admin"),
     ];
     for binary in binaries {
         let (ok, err) = start(binary, &[]);

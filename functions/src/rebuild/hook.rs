@@ -99,7 +99,7 @@ impl HttpHook {
 
     /// From the environment: `DIANDAN_BUILD_HOOK_URL` (any build hook, with the optional
     /// `DIANDAN_BUILD_HOOK_TOKEN`), or GitHub's `DIANDAN_GITHUB_REPO` (`owner/repo`),
-    /// `DIANDAN_GITHUB_WORKFLOW` (e.g. `site.yml`), `DIANDAN_GITHUB_TOKEN` and
+    /// `DIANDAN_GITHUB_WORKFLOW` (e.g. `deploy.yml`), `DIANDAN_GITHUB_TOKEN` and
     /// `DIANDAN_GITHUB_REF` (default `main`).
     pub fn from_env() -> Result<Self, HookError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The deployment's checks (docs/deploy.md): the SAM template with cfn-lint (which translates the
+# SAM transform locally), the GitHub workflows with actionlint, and a release build of every
+# Lambda function with cargo lambda, printing each `bootstrap`'s size. .ci/test runs it last.
+# The tools are pinned in .ci/deploy-requirements.txt and installed into .ci/.venv-deploy.
+#
+# CI builds for x86_64 with plain cargo (`--compiler cargo`: no zig needed). What Lambda runs
+# is arm64; `sam build` builds that with cargo lambda and zig, or by hand:
+#   cargo lambda build --release --arm64 --locked -p diandan-functions --bins
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.ci/.venv-deploy
+stamp="$VENV/requirements.installed"
+if ! cmp -s .ci/deploy-requirements.txt "$stamp"; then
+    echo "== installing the deployment tools into $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r .ci/deploy-requirements.txt
+    cp .ci/deploy-requirements.txt "$stamp"
+fi
+export PATH="$PWD/$VENV/bin:$PATH"
+
+echo "== cfn-lint template.yaml"
+cfn-lint template.yaml
+
+echo "== actionlint .github/workflows"
+actionlint .github/workflows/*.yml
+
+echo "== cargo lambda build --release (x86_64, every function)"
+# Without LTO, as the deploy workflow builds them: with it, each of the nine binaries compiles
+# the whole program again at its link (45 minutes in all on a 2-core machine, against 9), for
+# larger binaries that are no faster (docs/performance.md).
+started=$(date +%s)
+CARGO_PROFILE_RELEASE_LTO=off \
+    cargo lambda build --release --compiler cargo --locked -p diandan-functions --bins
+echo "built in $(($(date +%s) - started)) s"
+
+# Every binary in functions/src/bin/ is a function and must have its bootstrap.
+missing=0
+for source in functions/src/bin/*.rs; do
+    name=$(basename "$source" .rs)
+    bootstrap="target/lambda/$name/bootstrap"
+    if [ -f "$bootstrap" ]; then
+        printf '%-14s %10d bytes  %s\n' "$name" "$(stat -c %s "$bootstrap")" "$bootstrap"
+    else
+        echo "$name: no $bootstrap" >&2
+        missing=1
+    fi
+done
+exit "$missing"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Publishes a built site to the stack's S3 bucket and clears CloudFront's copy, with cache
+# headers per kind of file. The deploy workflow runs it; so can an operator (docs/deploy.md).
+#   bash .ci/publish-site.sh SITE_DIR BUCKET DISTRIBUTION_ID
+# Needs the AWS CLI with credentials allowed to write the bucket and invalidate the distribution.
+set -euo pipefail
+
+if [ "$#" -ne 3 ]; then
+    echo "usage: $0 SITE_DIR BUCKET DISTRIBUTION_ID" >&2
+    exit 2
+fi
+site=${1%/}
+bucket=$2
+distribution=$3
+if [ ! -f "$site/index.html" ] || [ ! -f "$site/catalogue.json" ]; then
+    echo "$site is not a site built by \`diandan build\` (no index.html or catalogue.json)" >&2
+    exit 1
+fi
+
+# Names with a content hash (assets/NAME.HASH.EXT) never change: a year, immutable.
+aws s3 sync "$site/" "s3://$bucket/" --only-show-errors \
+    --exclude "*" --include "assets/*.*.*" \
+    --cache-control "public, max-age=31536000, immutable"
+# The theme's other assets keep their names from build to build: an hour in browsers, a day
+# at the edge (each publish clears the edge below).
+aws s3 sync "$site/" "s3://$bucket/" --only-show-errors \
+    --exclude "*" --include "assets/*" --exclude "assets/*.*.*" \
+    --cache-control "public, max-age=3600, s-maxage=86400"
+# Pages, feeds, calendars and catalogue.json: a minute in browsers, so a new schedule shows
+# soon, and a day at the edge.
+aws s3 sync "$site/" "s3://$bucket/" --only-show-errors \
+    --exclude "assets/*" \
+    --cache-control "public, max-age=60, s-maxage=86400"
+# Last, once every new file is in place, remove what the build no longer makes.
+aws s3 sync "$site/" "s3://$bucket/" --only-show-errors --delete
+aws cloudfront create-invalidation --distribution-id "$distribution" --paths "/*" \
+    --query "Invalidation.Id" --output text
