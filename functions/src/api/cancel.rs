@@ -30,7 +30,7 @@ fn token_of(raw: Option<&str>) -> Result<CancelToken, ApiError> {
         }]));
     };
     CancelToken::parse(raw)
-        .map_err(|_| ApiError::forbidden("这个链接不正确。请使用报名成功后页面上的完整链接。"))
+        .map_err(|_| ApiError::bad_link("这个链接不正确。请使用报名成功后页面上的完整链接。"))
 }
 
 /// Looks the registration up, proving the token.

@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::input::{mode_of, Mode, Rejected, BODY_LIMIT};
-use super::problem::ApiError;
+use super::problem::{ApiError, FieldError};
 use super::respond;
 use super::state::ApiState;
 use crate::domain::Phone;
@@ -221,13 +221,12 @@ fn too_many(retry: u32) -> ApiError {
     )
 }
 
+/// A field mistake on `captcha` (never `403`, which the CDN in front of the site rewrites).
 fn not_human() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "not-human",
-        "请先完成人机验证",
-        "请完成页面上的验证后再提交。",
-    )
+    ApiError::validation(vec![FieldError {
+        field: HUMAN_FIELD.to_owned(),
+        message: "请先完成页面上的人机验证，再提交。".to_owned(),
+    }])
 }
 
 fn human_check_down(cause: &str) -> ApiError {

@@ -64,8 +64,10 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, kind, title, detail)
     }
 
-    pub fn forbidden(detail: &str) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "bad-token", "链接无效", detail)
+    /// A code with the wrong token: answered as if nothing matched (it does not confirm that
+    /// the code exists), and never `403`, which the CDN in front of the site rewrites.
+    pub fn bad_link(detail: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "bad-token", "链接无效", detail)
     }
 
     pub fn too_large(limit: usize) -> Self {
@@ -151,7 +153,7 @@ impl ApiError {
                 "这个报名已经取消，不需要再取消。",
             ),
             (StoreError::BadToken, _) => {
-                Self::forbidden("这个取消链接不正确。请使用报名成功后页面上的完整链接。")
+                Self::bad_link("这个取消链接不正确。请使用报名成功后页面上的完整链接。")
             }
             (StoreError::Backend(cause), _) => Self::internal(&cause),
         }

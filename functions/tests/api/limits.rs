@@ -169,7 +169,13 @@ async fn the_human_check_refuses_robots_and_fails_closed() {
     let app = app_with(|s| s.with_human_check(Arc::new(FakeCheck { down: false })));
     let mut body = order(PROGRAMS[0], "13900000021");
     let robot = app.post_json("/api/orders", body.clone()).await;
-    assert_eq!(robot.status, StatusCode::FORBIDDEN, "{}", robot.body);
+    assert_eq!(
+        robot.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        robot.body
+    );
+    assert_eq!(robot.json()["errors"][0]["field"], "captcha");
     body["captcha"] = json!("human");
     let person = app.post_json("/api/orders", body.clone()).await;
     assert_eq!(person.status, StatusCode::CREATED, "{}", person.body);
