@@ -11,6 +11,8 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("DIANDAN_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
+        // Each step's time when it ends, e.g. DIANDAN_LOG=info for the build's steps.
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().run() {
