@@ -2,7 +2,8 @@
 //!
 //! One connection sits behind a mutex and is used from `spawn_blocking`; every operation is a
 //! single `BEGIN IMMEDIATE` transaction, so counts are exact under any concurrency, and other
-//! processes on the same file (the planner) wait on `busy_timeout` instead of failing.
+//! processes on the same file (the planner) wait on `busy_timeout` instead of failing. Its
+//! statements are prepared once and cached.
 
 mod courses;
 mod demand;
@@ -30,6 +31,9 @@ pub use schema::current_version as schema_version;
 
 /// How long a write waits for another process holding the file before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Prepared statements kept per connection: more than the store has, so none is prepared twice.
+const STATEMENT_CACHE: usize = 128;
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -92,6 +96,7 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         schema::migrate(&mut conn)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             temp_path,
@@ -399,14 +404,15 @@ mod tests {
         let store = SqliteStore::open(&path).unwrap();
         let again = store.order(order(1)).await.unwrap();
         assert!(again.duplicate, "the first order survived the reopen");
-        let conn = store.conn.lock().unwrap();
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
+        let (version, mode) = store
+            .run(|conn| {
+                let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+                Ok((version, mode))
+            })
+            .await
             .unwrap();
         assert_eq!(version as usize, schema_version());
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
         assert_eq!(mode, "wal");
     }
 
@@ -436,12 +442,16 @@ mod tests {
     async fn the_database_enforces_one_open_order_too() {
         let store = SqliteStore::in_memory().unwrap();
         store.order(order(1)).await.unwrap();
-        let conn = store.conn.lock().unwrap();
-        let again = conn.execute(
-            "INSERT INTO orders (program, township, person, name, created_at, expires_at)
-             VALUES ('minju', 'ganzhe', ?1, 'x', 'now', 0)",
-            params![person(1).as_str()],
-        );
+        let again = store
+            .run(|conn| {
+                let n = conn.execute(
+                    "INSERT INTO orders (program, township, person, name, created_at, expires_at)
+                     VALUES ('minju', 'ganzhe', ?1, 'x', 'now', 0)",
+                    params![person(1).as_str()],
+                )?;
+                Ok(n)
+            })
+            .await;
         assert!(again.is_err(), "the unique index backs the rule");
     }
 }

@@ -4,6 +4,7 @@
 pub mod hugo;
 pub mod load;
 pub mod measure;
+pub mod reload;
 pub mod synth;
 
 use std::path::{Path, PathBuf};
@@ -91,6 +92,9 @@ pub fn bench(o: &BenchOptions) -> anyhow::Result<()> {
         "one-program edit",
         "cp -r of the output",
         "hugo build",
+        "serve: one-program edit → reload",
+        "serve: one-program title edit → reload",
+        "serve: site.yaml edit (full rebuild) → reload",
     ]
     .into_iter()
     .map(|name| Row {
@@ -122,8 +126,27 @@ pub fn bench(o: &BenchOptions) -> anyhow::Result<()> {
                 .arg(&hugo_site))?);
         }
     }
+    serve_rows(o, &site, &mut rows[5..])?;
     print_table(o, &rows, &out);
     Ok(())
+}
+
+/// Times edits while `serve` runs in this process (see [`reload`]).
+fn serve_rows(o: &BenchOptions, site: &Path, rows: &mut [Row]) -> anyhow::Result<()> {
+    let store = o.work.join("serve-store");
+    remove(&store)?;
+    let edits = reload::Edits {
+        small: (o.runs * 3).max(5),
+        full: o.runs,
+    };
+    let times = reload::measure(site, &store, &edits)?;
+    rows[0].samples = times.body;
+    rows[0].note = "text added; watcher, 15 ms quiet, long-poll answer; peak MB of serve".into();
+    rows[1].samples = times.title;
+    rows[1].note = "its page, list pages, catalogue".into();
+    rows[2].samples = times.full;
+    rows[2].note = "what every edit cost before".into();
+    remove(&store)
 }
 
 fn print_table(o: &BenchOptions, rows: &[Row], out: &Path) {

@@ -6,12 +6,13 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use tracing::info_span;
 
-use crate::content::{self, Diagnostic};
+use crate::content::Diagnostic;
 use crate::output::{self, WriteStats};
 use crate::render::live::DataSource;
 
 pub mod fingerprint;
-use crate::render::{self, Site, Theme, Views};
+pub mod incremental;
+use crate::render::{self, Site};
 
 /// What a build needs to know besides the content.
 #[derive(Debug, Clone)]
@@ -43,21 +44,7 @@ pub fn today_in_china() -> NaiveDate {
 
 /// Loads, validates, reads the store and renders the site in memory; writes nothing.
 pub fn build_site(opts: &BuildOptions, source: &dyn DataSource) -> Result<Site, BuildError> {
-    let loaded = info_span!("load").in_scope(|| content::load(&opts.root));
-    let problems = info_span!("validate").in_scope(|| content::validate(&loaded));
-    if !problems.is_empty() {
-        return Err(BuildError::Content(problems));
-    }
-    let theme = info_span!("theme").in_scope(|| Theme::load(&theme_dir(&opts.root)))?;
-    let cat = render::catalogue::catalogue(&loaded.content);
-    let data = info_span!("store")
-        .in_scope(|| source.read(&cat))
-        .map_err(|e| BuildError::Store(format!("{e:#}")))?;
-    let views =
-        info_span!("views").in_scope(|| Views::new(&loaded.content, &cat, &data, opts.today));
-    let site =
-        info_span!("render").in_scope(|| render::render(&loaded.content, &cat, &views, &theme))?;
-    Ok(copy_images(&opts.root, site))
+    incremental::build_with_state(opts, source).map(|(site, _)| site)
 }
 
 pub fn theme_dir(root: &Path) -> PathBuf {
@@ -65,7 +52,7 @@ pub fn theme_dir(root: &Path) -> PathBuf {
 }
 
 /// Editors' images under `content/images/` are published as they are.
-fn copy_images(root: &Path, mut site: Site) -> Site {
+pub(crate) fn copy_images(root: &Path, mut site: Site) -> Site {
     let dir = root.join("content").join("images");
     for e in walkdir::WalkDir::new(&dir)
         .into_iter()

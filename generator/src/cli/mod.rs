@@ -58,6 +58,8 @@ pub fn main() -> std::process::ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("DIANDAN_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
+        // Each step's time when it ends, e.g. DIANDAN_LOG=info for the build's steps.
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_writer(std::io::stderr)
         // Colour codes only for a person at a terminal, not in files and log collectors.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

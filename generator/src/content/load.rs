@@ -112,7 +112,7 @@ fn files_in(root: &Path, dir: &str, ext: &str) -> Vec<PathBuf> {
     files
 }
 
-fn stem(rel: &Path) -> String {
+pub(super) fn stem(rel: &Path) -> String {
     rel.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
@@ -146,7 +146,10 @@ where
     items
 }
 
-fn load_item<M, Id>(root: &Path, rel: PathBuf) -> Result<Item<Id, M>, (Diagnostic, PathBuf)>
+pub(super) fn load_item<M, Id>(
+    root: &Path,
+    rel: PathBuf,
+) -> Result<Item<Id, M>, (Diagnostic, PathBuf)>
 where
     M: DeserializeOwned,
     Id: TryFrom<String>,

@@ -4,6 +4,7 @@ pub mod diagnostic;
 pub mod load;
 pub mod locate;
 pub mod model;
+pub mod patch;
 pub mod source;
 pub mod validate;
 

@@ -1,7 +1,7 @@
 //! Checks that need more than one field or more than one file: sane numbers, real windows,
 //! and every cross-reference (teachers, townships, programs, lecturers in the schedule).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, FixedOffset};
 
@@ -27,6 +27,8 @@ struct Ids<'a> {
     townships: Vec<&'a str>,
     programs: Vec<&'a str>,
     lecturers: Vec<&'a str>,
+    /// The same ids for membership tests: a large catalogue checks thousands of references.
+    known: HashSet<(&'static str, &'a str)>,
     broken: &'a BTreeSet<String>,
 }
 
@@ -37,7 +39,12 @@ impl Ids<'_> {
             "program" => (&self.programs, "programs"),
             _ => (&self.lecturers, "lecturers"),
         };
-        if known.contains(&id) || self.broken.contains(&format!("{folder}/{id}")) {
+        let kind_key = match kind {
+            "township" => "township",
+            "program" => "program",
+            _ => "lecturer",
+        };
+        if self.known.contains(&(kind_key, id)) || self.broken.contains(&format!("{folder}/{id}")) {
             return None;
         }
         let msg = format!("there is no {kind} `{id}`");
@@ -54,10 +61,18 @@ impl Ids<'_> {
 /// Every problem in the loaded content, parse errors first, sorted by file and line.
 pub fn validate(loaded: &Loaded) -> Vec<Diagnostic> {
     let c = &loaded.content;
+    let townships: Vec<&str> = c.townships.iter().map(|t| t.meta.id.as_str()).collect();
+    let programs: Vec<&str> = c.programs.iter().map(|p| p.id.as_str()).collect();
+    let lecturers: Vec<&str> = c.lecturers.iter().map(|l| l.id.as_str()).collect();
+    let known = (townships.iter().map(|&t| ("township", t)))
+        .chain(programs.iter().map(|&p| ("program", p)))
+        .chain(lecturers.iter().map(|&l| ("lecturer", l)))
+        .collect();
     let ids = Ids {
-        townships: c.townships.iter().map(|t| t.meta.id.as_str()).collect(),
-        programs: c.programs.iter().map(|p| p.id.as_str()).collect(),
-        lecturers: c.lecturers.iter().map(|l| l.id.as_str()).collect(),
+        townships,
+        programs,
+        lecturers,
+        known,
         broken: &loaded.broken,
     };
     let mut out = loaded.problems.clone();

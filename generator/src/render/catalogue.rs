@@ -4,6 +4,9 @@
 use diandan_functions::catalogue::*;
 use diandan_functions::domain::TownshipId;
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::delta::Dirty;
 use crate::content::model::Content;
 use crate::content::validate::parse_session;
 
@@ -32,22 +35,79 @@ pub fn catalogue(c: &Content) -> Catalogue {
         cat.programs.insert(p.id.clone(), program_facts(p));
     }
     for l in &c.lecturers {
-        let facts = LecturerFacts {
-            name: l.meta.name.clone(),
-            threshold: l
-                .meta
-                .threshold
-                .and_then(|t| u32::try_from(t).ok())
-                .unwrap_or(threshold),
-            township: l.meta.township.clone(),
-        };
-        cat.lecturers.insert(l.id.clone(), facts);
+        cat.lecturers
+            .insert(l.id.clone(), lecturer_facts(l, threshold));
     }
     for k in &c.courses {
         cat.courses.insert(k.id.clone(), course_facts(k));
     }
     add_slots(c, &mut cat);
     cat
+}
+
+fn lecturer_facts(l: &crate::content::model::Lecturer, threshold: u32) -> LecturerFacts {
+    LecturerFacts {
+        name: l.meta.name.clone(),
+        threshold: l
+            .meta
+            .threshold
+            .and_then(|t| u32::try_from(t).ok())
+            .unwrap_or(threshold),
+        township: l.meta.township.clone(),
+    }
+}
+
+/// Brings `cat` up to date after the items in `dirty` were edited, added or removed, and says
+/// whether anything in it changed. The rest of the catalogue (site, townships, slots) comes
+/// from files whose edits rebuild everything.
+pub fn patch(cat: &mut Catalogue, c: &Content, dirty: &Dirty) -> bool {
+    let threshold = cat.site.nomination_threshold;
+    let programs = patch_map(
+        &mut cat.programs,
+        &dirty.programs,
+        &c.programs,
+        |p| &p.id,
+        program_facts,
+    );
+    let lecturers = patch_map(
+        &mut cat.lecturers,
+        &dirty.lecturers,
+        &c.lecturers,
+        |l| &l.id,
+        |l| lecturer_facts(l, threshold),
+    );
+    let courses = patch_map(
+        &mut cat.courses,
+        &dirty.courses,
+        &c.courses,
+        |k| &k.id,
+        course_facts,
+    );
+    programs || lecturers || courses
+}
+
+/// Replaces the entries of the `dirty` ids by those of the items now holding them.
+fn patch_map<K, V, T>(
+    map: &mut BTreeMap<K, V>,
+    dirty: &BTreeSet<String>,
+    items: &[T],
+    id_of: impl Fn(&T) -> &K,
+    facts: impl Fn(&T) -> V,
+) -> bool
+where
+    K: Ord + Clone + AsRef<str>,
+    V: PartialEq,
+{
+    let gone: Vec<K> = (map.keys())
+        .filter(|k| dirty.contains(k.as_ref()))
+        .cloned()
+        .collect();
+    let before: Vec<(K, V)> = gone.iter().filter_map(|k| map.remove_entry(k)).collect();
+    for item in items.iter().filter(|i| dirty.contains(id_of(i).as_ref())) {
+        map.insert(id_of(item).clone(), facts(item));
+    }
+    let after = (map.iter()).filter(|(k, _)| dirty.contains(k.as_ref()));
+    !before.iter().map(|(k, v)| (k, v)).eq(after)
 }
 
 fn program_facts(p: &crate::content::model::Program) -> ProgramFacts {

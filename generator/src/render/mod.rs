@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 pub mod catalogue;
+pub mod delta;
 pub mod feeds;
 pub mod items;
 pub mod live;
@@ -15,7 +16,6 @@ pub mod slots;
 pub mod theme;
 pub mod views;
 
-use crate::content::model::Content;
 pub use theme::Theme;
 pub use views::Views;
 
@@ -40,38 +40,63 @@ pub struct RenderError {
     pub message: String,
 }
 
-/// Renders every page and file of the site.
-pub fn render(
-    content: &Content,
+/// Renders every page (all of the site's jobs) and file of the site.
+pub fn render_all(
+    jobs: &[pages::Job<'_>],
     cat: &diandan_functions::catalogue::Catalogue,
     views: &Views,
     theme: &Theme,
 ) -> Result<Site, RenderError> {
-    let jobs = pages::jobs(views, content);
-    let base =
-        serde_json::json!({"site": views.site, "today": views.today, "townships": views.townships});
-    let rendered: Result<Vec<(String, Vec<u8>)>, RenderError> = jobs
-        .into_par_iter()
-        .map(|job| {
-            let mut ctx = tera::Context::from_value(base.clone()).map_err(|e| err(&job, &e))?;
-            ctx.extend(tera::Context::from_value((job.ctx)()).map_err(|e| err(&job, &e))?);
-            let html = theme
-                .tera
-                .render(job.template, &ctx)
-                .map_err(|e| err(&job, &e))?;
-            Ok((job.path, html.into_bytes()))
-        })
+    let mut files: BTreeMap<String, Vec<u8>> = render_jobs(jobs.iter().collect(), views, theme)?
+        .into_iter()
         .collect();
-    let mut files: BTreeMap<String, Vec<u8>> = rendered?.into_iter().collect();
     for (path, bytes) in &theme.assets {
         files.insert(path.clone(), bytes.clone());
     }
-    files.insert("catalogue.json".into(), cat.to_json().into_bytes());
-    add_feeds(views, &mut files);
-    files.insert("robots.txt".into(), robots(views).into_bytes());
-    let sitemap = sitemap(views, &files);
+    files.extend(data_files(views, cat));
+    let sitemap = sitemap(views, files.keys());
     files.insert("sitemap.xml".into(), sitemap.into_bytes());
     Ok(Site { files })
+}
+
+/// Renders the given pages in parallel.
+pub fn render_jobs(
+    jobs: Vec<&pages::Job<'_>>,
+    views: &Views,
+    theme: &Theme,
+) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+    let base =
+        serde_json::json!({"site": views.site, "today": views.today, "townships": views.townships});
+    jobs.into_par_iter()
+        .map(|job| {
+            let mut ctx = tera::Context::from_value(base.clone()).map_err(|e| err(job, &e))?;
+            ctx.extend(tera::Context::from_value((job.ctx)()).map_err(|e| err(job, &e))?);
+            let html = theme
+                .tera
+                .render(job.template, &ctx)
+                .map_err(|e| err(job, &e))?;
+            Ok((job.path.clone(), html.into_bytes()))
+        })
+        .collect()
+}
+
+/// The machine-readable files besides the sitemap: `catalogue.json`, the calendars, the
+/// Atom feed and `robots.txt`. All are small next to the pages, so they are always remade.
+pub fn data_files(
+    views: &Views,
+    cat: &diandan_functions::catalogue::Catalogue,
+) -> Vec<(String, Vec<u8>)> {
+    let mut files = feed_files(views);
+    files.push(("catalogue.json".into(), cat.to_json().into_bytes()));
+    files.push(("robots.txt".into(), robots(views).into_bytes()));
+    files
+}
+
+/// The county calendar, one per township, and the Atom feed.
+pub fn feed_files(views: &Views) -> Vec<(String, Vec<u8>)> {
+    let mut files = BTreeMap::new();
+    add_feeds(views, &mut files);
+    files.into_iter().collect()
 }
 
 fn err(job: &pages::Job, e: &dyn std::error::Error) -> RenderError {
@@ -104,10 +129,10 @@ fn robots(v: &Views) -> String {
     )
 }
 
-/// Lists every HTML page except the 404 page.
-fn sitemap(v: &Views, files: &BTreeMap<String, Vec<u8>>) -> String {
+/// Lists every HTML page except the 404 page; `paths` are the site's files in order.
+pub fn sitemap<'a>(v: &Views, paths: impl Iterator<Item = &'a String>) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    for path in files.keys().filter(|p| p.ends_with("index.html")) {
+    for path in paths.filter(|p| p.ends_with("index.html")) {
         let url = path.trim_end_matches("index.html");
         let url = views::url_path(url);
         xml.push_str(&format!(

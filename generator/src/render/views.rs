@@ -11,13 +11,13 @@ use super::live::StoreData;
 use super::{items, slots};
 use crate::content::model::{Content, TownshipKind};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Link {
     pub title: String,
     pub url: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SiteView {
     pub title: String,
     pub short_title: String,
@@ -34,7 +34,7 @@ pub struct SiteView {
     pub page_size: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TownshipView {
     pub id: String,
     pub name: String,
@@ -43,7 +43,7 @@ pub struct TownshipView {
     pub venues: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProgramView {
     pub id: String,
     pub url: String,
@@ -61,7 +61,44 @@ pub struct ProgramView {
     pub html: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A program as lists, the home page and "related" links show it: everything but the body's
+/// HTML, so editing a program's text further down re-renders its own page and no other.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProgramCard<'a> {
+    pub id: &'a str,
+    pub url: &'a str,
+    pub title: &'a str,
+    pub category: &'a str,
+    pub category_url: &'a str,
+    pub troupe: &'a str,
+    pub duration_minutes: i64,
+    pub audience: &'a str,
+    pub tags: &'a [String],
+    pub orderable: bool,
+    pub orders: u32,
+    pub summary: &'a str,
+}
+
+impl ProgramView {
+    pub fn card(&self) -> ProgramCard<'_> {
+        ProgramCard {
+            id: &self.id,
+            url: &self.url,
+            title: &self.title,
+            category: &self.category,
+            category_url: &self.category_url,
+            troupe: &self.troupe,
+            duration_minutes: self.duration_minutes,
+            audience: &self.audience,
+            tags: &self.tags,
+            orderable: self.orderable,
+            orders: self.orders,
+            summary: &self.summary,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LecturerView {
     pub id: String,
     pub url: String,
@@ -78,7 +115,7 @@ pub struct LecturerView {
     pub html: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CourseView {
     pub id: String,
     pub url: String,
@@ -102,7 +139,7 @@ pub struct CourseView {
     pub html: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SlotView {
     pub id: String,
     pub kind: SlotKind,
@@ -123,14 +160,14 @@ pub struct SlotView {
     pub rating: Option<RatingView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RatingView {
     pub average: f64,
     pub count: u32,
 }
 
 /// An answered wish on the wish wall: never a phone, the name masked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WishView {
     pub id: i64,
     pub text: String,
@@ -277,7 +314,7 @@ pub struct Index {
 }
 
 impl Index {
-    fn of(v: &Views) -> Index {
+    pub(super) fn of(v: &Views) -> Index {
         let pos = |ids: Vec<&String>| {
             ids.into_iter()
                 .enumerate()
@@ -292,7 +329,7 @@ impl Index {
     }
 }
 
-fn township_view(t: &crate::content::model::Township) -> TownshipView {
+pub(super) fn township_view(t: &crate::content::model::Township) -> TownshipView {
     TownshipView {
         id: t.meta.id.to_string(),
         name: t.meta.name.clone(),
@@ -302,7 +339,7 @@ fn township_view(t: &crate::content::model::Township) -> TownshipView {
     }
 }
 
-fn site_view(c: &Content) -> SiteView {
+pub(super) fn site_view(c: &Content) -> SiteView {
     let s = &c.site;
     let mut pages: Vec<_> = c
         .pages

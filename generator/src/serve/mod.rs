@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -22,7 +22,8 @@ use diandan_functions::store::Store;
 use serde::Deserialize;
 use tokio::sync::watch;
 
-use crate::build::{build_site, today_in_china, BuildError, BuildOptions};
+use crate::build::incremental::{self, build_with_state, Outcome};
+use crate::build::{today_in_china, BuildError, BuildOptions};
 use crate::render::live::{DataSource, StoreSource};
 
 pub mod client;
@@ -55,6 +56,9 @@ pub struct Live {
     pub today: Option<NaiveDate>,
     /// The store the pages' counts, schedule and wish wall come from.
     pub source: Arc<dyn DataSource>,
+    /// What the last build leaves for incremental rebuilds; the lock also keeps rebuilds from
+    /// running at the same time.
+    state: Arc<Mutex<Option<incremental::State>>>,
 }
 
 impl Live {
@@ -73,21 +77,30 @@ impl Live {
             root,
             today,
             source,
+            state: Arc::new(Mutex::new(None)),
         }
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.today.unwrap_or_else(today_in_china)
     }
 
     /// Rebuilds the site and swaps it in (or records why it failed); bumps the version so
     /// every open page reloads.
     pub fn rebuild(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        self.rebuild_fully(&mut state);
+    }
+
+    fn rebuild_fully(&self, state: &mut Option<incremental::State>) {
         let opts = BuildOptions {
             root: self.root.clone(),
-            today: self.today.unwrap_or_else(today_in_china),
+            today: self.today(),
         };
         let started = std::time::Instant::now();
-        let result = build_site(&opts, self.source.as_ref());
-        let mut cur = self.current.write().unwrap_or_else(PoisonError::into_inner);
-        match result {
-            Ok(site) => {
+        match build_with_state(&opts, self.source.as_ref()) {
+            Ok((site, next)) => {
+                *state = Some(next);
                 if let Some(cat) = site
                     .files
                     .get("catalogue.json")
@@ -95,20 +108,63 @@ impl Live {
                 {
                     self.api.replace_catalogue(cat);
                 }
+                let pages = site.pages();
+                self.publish(|cur| {
+                    cur.site = Arc::new(site);
+                    cur.problems = None;
+                });
                 eprintln!(
-                    "rebuilt {} pages in {} ms",
-                    site.pages(),
+                    "rebuilt {pages} pages in {} ms",
                     started.elapsed().as_millis()
                 );
-                cur.site = Arc::new(site);
-                cur.problems = None;
             }
             Err(e) => {
-                let text = describe(&e);
-                eprintln!("the build failed; still serving the last good site:\n{text}");
-                cur.problems = Some(text);
+                *state = None;
+                self.fail(&e);
             }
         }
+    }
+
+    /// Rebuilds after the files at `changed` (relative to the root) changed: only what they
+    /// affect when the incremental path can, else in full.
+    pub fn rebuild_changed(&self, changed: &[PathBuf]) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let started = std::time::Instant::now();
+        let outcome = match state.as_mut() {
+            Some(s) => s.update(changed, self.source.as_ref(), self.today()),
+            None => Ok(Outcome::Full),
+        };
+        match outcome {
+            Ok(Outcome::Unchanged) => {}
+            Ok(Outcome::Full) => self.rebuild_fully(&mut state),
+            Ok(Outcome::Patched(patch)) => {
+                if let Some(cat) = &patch.catalogue {
+                    self.api.replace_catalogue(cat.clone());
+                }
+                let files = patch.put.len() + patch.remove.len();
+                self.publish(|cur| {
+                    patch.apply(Arc::make_mut(&mut cur.site));
+                    cur.problems = None;
+                });
+                eprintln!(
+                    "updated {files} files in {} ms",
+                    started.elapsed().as_millis()
+                );
+            }
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    fn fail(&self, e: &BuildError) {
+        let text = describe(e);
+        eprintln!("the build failed; still serving the last good site:\n{text}");
+        self.publish(|cur| cur.problems = Some(text));
+    }
+
+    /// Changes what is served and bumps the version, which wakes every waiting page.
+    fn publish(&self, change: impl FnOnce(&mut Current)) {
+        let mut cur = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        change(&mut cur);
         cur.version += 1;
         let v = cur.version;
         drop(cur);

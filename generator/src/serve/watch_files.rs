@@ -1,6 +1,8 @@
-//! Watching `content/` and `themes/`: a burst of file events becomes one rebuild.
+//! Watching `content/` and `themes/`: a burst of file events becomes one rebuild of what the
+//! changed files affect.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -9,16 +11,17 @@ use notify::{EventKind, RecursiveMode, Watcher};
 
 use super::Live;
 
-/// Editors' tools write files in several steps; wait this long for quiet before rebuilding.
-const QUIET: Duration = Duration::from_millis(40);
+/// Editors' tools write files in several steps (truncate, write, rename); wait this long for
+/// quiet before rebuilding. Short, because an edit's reload is meant to come within 100 ms.
+const QUIET: Duration = Duration::from_millis(15);
 
 /// Starts watching; the returned watcher must be kept alive for as long as serving lasts.
 pub fn watch(root: &Path, live: Live) -> anyhow::Result<notify::RecommendedWatcher> {
-    let (tx, rx) = mpsc::channel::<()>();
+    let (tx, rx) = mpsc::channel::<Vec<PathBuf>>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res {
             if !matches!(ev.kind, EventKind::Access(_)) {
-                let _ = tx.send(());
+                let _ = tx.send(ev.paths);
             }
         }
     })
@@ -31,11 +34,28 @@ pub fn watch(root: &Path, live: Live) -> anyhow::Result<notify::RecommendedWatch
                 .with_context(|| format!("cannot watch {}", path.display()))?;
         }
     }
+    let bases = [root.to_path_buf(), root.canonicalize().unwrap_or_default()];
     std::thread::spawn(move || {
-        while rx.recv().is_ok() {
-            while rx.recv_timeout(QUIET).is_ok() {}
-            live.rebuild();
+        while let Ok(first) = rx.recv() {
+            let mut changed = BTreeSet::new();
+            changed.extend(first.iter().map(|p| relative(&bases, p)));
+            while let Ok(more) = rx.recv_timeout(QUIET) {
+                changed.extend(more.iter().map(|p| relative(&bases, p)));
+            }
+            let changed: Vec<PathBuf> = changed.into_iter().collect();
+            live.rebuild_changed(&changed);
         }
     });
     Ok(watcher)
+}
+
+/// The path relative to the root. A path outside it is kept whole, which the rebuild takes
+/// as "something else changed" and answers with a full build.
+fn relative(bases: &[PathBuf], path: &Path) -> PathBuf {
+    bases
+        .iter()
+        .filter(|b| !b.as_os_str().is_empty())
+        .find_map(|b| path.strip_prefix(b).ok())
+        .unwrap_or(path)
+        .to_path_buf()
 }

@@ -12,12 +12,12 @@ use crate::store::{
 const CODE_ATTEMPTS: usize = 8;
 
 fn counts(tx: &Transaction<'_>, course: &CourseId) -> Result<(u32, u32), StoreError> {
-    let (confirmed, waitlisted): (i64, i64) = tx.query_row(
-        "SELECT COALESCE(SUM(status = 'confirmed'), 0), COALESCE(SUM(status = 'waitlisted'), 0)
+    let (confirmed, waitlisted): (i64, i64) = tx
+        .prepare_cached(
+            "SELECT COALESCE(SUM(status = 'confirmed'), 0), COALESCE(SUM(status = 'waitlisted'), 0)
          FROM registrations WHERE course = ?1",
-        params![course.as_str()],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+        )?
+        .query_row(params![course.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok((count(confirmed), count(waitlisted)))
 }
 
@@ -25,11 +25,8 @@ fn fresh_code(tx: &Transaction<'_>) -> Result<ConfirmationCode, StoreError> {
     for _ in 0..CODE_ATTEMPTS {
         let code = ConfirmationCode::random();
         let taken: Option<i64> = tx
-            .query_row(
-                "SELECT 1 FROM registrations WHERE code = ?1",
-                params![code.as_str()],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT 1 FROM registrations WHERE code = ?1")?
+            .query_row(params![code.as_str()], |r| r.get(0))
             .optional()?;
         if taken.is_none() {
             return Ok(code);
@@ -45,9 +42,11 @@ pub(super) fn register(
     r: &NewRegistration,
 ) -> Result<Registered, StoreError> {
     let same_child: Option<i64> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT 1 FROM registrations
              WHERE course = ?1 AND person = ?2 AND child_name = ?3 AND status <> 'cancelled'",
+        )?
+        .query_row(
             params![r.course.as_str(), r.person.as_str(), r.child_name.as_str()],
             |row| row.get(0),
         )
@@ -65,24 +64,24 @@ pub(super) fn register(
     };
     let code = fresh_code(tx)?;
     let token = CancelToken::random();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO registrations (code, token_hash, course, status, guardian_name, phone,
              person, child_name, child_age, created_at, updated_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
-        params![
-            code.as_str(),
-            token.hash(),
-            r.course.as_str(),
-            status.as_str(),
-            r.guardian_name.as_str(),
-            r.phone.digits(),
-            r.person.as_str(),
-            r.child_name.as_str(),
-            r.child_age.get(),
-            r.at.to_rfc3339(),
-            r.expires_at.timestamp(),
-        ],
-    )?;
+    )?
+    .execute(params![
+        code.as_str(),
+        token.hash(),
+        r.course.as_str(),
+        status.as_str(),
+        r.guardian_name.as_str(),
+        r.phone.digits(),
+        r.person.as_str(),
+        r.child_name.as_str(),
+        r.child_age.get(),
+        r.at.to_rfc3339(),
+        r.expires_at.timestamp(),
+    ])?;
     Ok(Registered {
         status,
         code,
@@ -106,21 +105,20 @@ fn find(
     token: &CancelToken,
 ) -> Result<Row, StoreError> {
     let found = tx
-        .query_row(
+        .prepare_cached(
             "SELECT id, course, status, token_hash, child_name, created_at
              FROM registrations WHERE code = ?1",
-            params![code.as_str()],
-            |r| {
-                let row = Row {
-                    id: r.get(0)?,
-                    course: r.get(1)?,
-                    status: RegistrationStatus::Confirmed,
-                    child_name: r.get(4)?,
-                    created_at: r.get(5)?,
-                };
-                Ok((row, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
-            },
-        )
+        )?
+        .query_row(params![code.as_str()], |r| {
+            let row = Row {
+                id: r.get(0)?,
+                course: r.get(1)?,
+                status: RegistrationStatus::Confirmed,
+                child_name: r.get(4)?,
+                created_at: r.get(5)?,
+            };
+            Ok((row, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })
         .optional()?;
     let (mut row, status, token_hash) = found.ok_or(StoreError::NotFound)?;
     if !token.matches(&token_hash) {
@@ -145,26 +143,25 @@ fn cancel_row(tx: &Transaction<'_>, row: Row) -> Result<Cancellation, StoreError
         return Err(StoreError::AlreadyCancelled);
     }
     let now = crate::clock::china_now().to_rfc3339();
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE registrations SET status = 'cancelled', updated_at = ?2 WHERE id = ?1",
-        params![row.id, now],
-    )?;
+    )?
+    .execute(params![row.id, now])?;
     let mut promoted = None;
     if row.status == RegistrationStatus::Confirmed {
         // The earliest waitlisted registration (lowest id: ids follow commit order) moves up.
         let first: Option<(i64, String)> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT id, code FROM registrations
                  WHERE course = ?1 AND status = 'waitlisted' ORDER BY id LIMIT 1",
-                params![row.course],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            )?
+            .query_row(params![row.course], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         if let Some((id, code)) = first {
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE registrations SET status = 'confirmed', updated_at = ?2 WHERE id = ?1",
-                params![id, now],
-            )?;
+            )?
+            .execute(params![id, now])?;
             promoted = Some(ConfirmationCode::parse(&code).map_err(|_| {
                 StoreError::Backend(format!("the store holds a malformed code {code:?}"))
             })?);
@@ -184,12 +181,12 @@ pub(super) fn view(
 ) -> Result<RegistrationView, StoreError> {
     let row = find(tx, code, token)?;
     let waitlist_position = if row.status == RegistrationStatus::Waitlisted {
-        let ahead: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM registrations
+        let ahead: i64 = tx
+            .prepare_cached(
+                "SELECT COUNT(*) FROM registrations
              WHERE course = ?1 AND status = 'waitlisted' AND id <= ?2",
-            params![row.course, row.id],
-            |r| r.get(0),
-        )?;
+            )?
+            .query_row(params![row.course, row.id], |r| r.get(0))?;
         Some(count(ahead))
     } else {
         None

@@ -10,38 +10,38 @@ use crate::store::{
 
 pub(super) fn order(tx: &Transaction<'_>, o: &NewOrder) -> Result<OrderOutcome, StoreError> {
     let open: Option<i64> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT id FROM orders WHERE program = ?1 AND person = ?2 AND closed_at IS NULL",
-            params![o.program.as_str(), o.person.as_str()],
-            |r| r.get(0),
-        )
+        )?
+        .query_row(params![o.program.as_str(), o.person.as_str()], |r| r.get(0))
         .optional()?;
     let duplicate = open.is_some();
     if !duplicate {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO orders (program, township, person, name, note, created_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                o.program.as_str(),
-                o.township.as_str(),
-                o.person.as_str(),
-                o.name.as_str(),
-                o.note.as_ref().map(|n| n.as_str()),
-                o.at.to_rfc3339(),
-                personal_expiry(&o.at),
-            ],
-        )?;
+        )?
+        .execute(params![
+            o.program.as_str(),
+            o.township.as_str(),
+            o.person.as_str(),
+            o.name.as_str(),
+            o.note.as_ref().map(|n| n.as_str()),
+            o.at.to_rfc3339(),
+            personal_expiry(&o.at),
+        ])?;
     }
-    let township_count: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM orders WHERE program = ?1 AND township = ?2 AND closed_at IS NULL",
-        params![o.program.as_str(), o.township.as_str()],
-        |r| r.get(0),
-    )?;
-    let program_total: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM orders WHERE program = ?1 AND closed_at IS NULL",
-        params![o.program.as_str()],
-        |r| r.get(0),
-    )?;
+    let township_count: i64 = tx
+        .prepare_cached(
+            "SELECT COUNT(*) FROM orders
+             WHERE program = ?1 AND township = ?2 AND closed_at IS NULL",
+        )?
+        .query_row(params![o.program.as_str(), o.township.as_str()], |r| {
+            r.get(0)
+        })?;
+    let program_total: i64 = tx
+        .prepare_cached("SELECT COUNT(*) FROM orders WHERE program = ?1 AND closed_at IS NULL")?
+        .query_row(params![o.program.as_str()], |r| r.get(0))?;
     Ok(OrderOutcome {
         duplicate,
         township_count: count(township_count),
@@ -55,30 +55,30 @@ pub(super) fn close_orders(
     township: &TownshipId,
     at: &Time,
 ) -> Result<u32, StoreError> {
-    let closed = tx.execute(
-        "UPDATE orders SET closed_at = ?3
+    let closed = tx
+        .prepare_cached(
+            "UPDATE orders SET closed_at = ?3
          WHERE program = ?1 AND township = ?2 AND closed_at IS NULL",
-        params![program.as_str(), township.as_str(), at.to_rfc3339()],
-    )?;
+        )?
+        .execute(params![
+            program.as_str(),
+            township.as_str(),
+            at.to_rfc3339()
+        ])?;
     Ok(u32::try_from(closed).unwrap_or(u32::MAX))
 }
 
 fn nominations_of(tx: &Transaction<'_>, lecturer: &LecturerId) -> Result<u32, StoreError> {
-    let n: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM nominations WHERE lecturer = ?1",
-        params![lecturer.as_str()],
-        |r| r.get(0),
-    )?;
+    let n: i64 = tx
+        .prepare_cached("SELECT COUNT(*) FROM nominations WHERE lecturer = ?1")?
+        .query_row(params![lecturer.as_str()], |r| r.get(0))?;
     Ok(count(n))
 }
 
 fn has_crossed(tx: &Transaction<'_>, lecturer: &LecturerId) -> Result<bool, StoreError> {
     let found: Option<i64> = tx
-        .query_row(
-            "SELECT 1 FROM lecture_requests WHERE lecturer = ?1",
-            params![lecturer.as_str()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT 1 FROM lecture_requests WHERE lecturer = ?1")?
+        .query_row(params![lecturer.as_str()], |r| r.get(0))
         .optional()?;
     Ok(found.is_some())
 }
@@ -87,11 +87,14 @@ pub(super) fn nominate(
     tx: &Transaction<'_>,
     n: &NewNomination,
 ) -> Result<NominationOutcome, StoreError> {
-    let inserted = tx.execute(
-        "INSERT INTO nominations (lecturer, person, township, name, topic, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (lecturer, person) DO NOTHING",
-        params![
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO nominations
+               (lecturer, person, township, name, topic, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (lecturer, person) DO NOTHING",
+        )?
+        .execute(params![
             n.lecturer.as_str(),
             n.person.as_str(),
             n.township.as_str(),
@@ -99,18 +102,17 @@ pub(super) fn nominate(
             n.topic.as_ref().map(|t| t.as_str()),
             n.at.to_rfc3339(),
             personal_expiry(&n.at),
-        ],
-    )?;
+        ])?;
     let duplicate = inserted == 0;
     let count = nominations_of(tx, &n.lecturer)?;
     // The request row is the "exactly once": whichever nomination first finds the count at
     // the threshold with no request yet writes it, inside the same transaction.
     let crossed = !duplicate && count >= n.threshold && !has_crossed(tx, &n.lecturer)?;
     if crossed {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO lecture_requests (lecturer, threshold, crossed_at) VALUES (?1, ?2, ?3)",
-            params![n.lecturer.as_str(), n.threshold, n.at.to_rfc3339()],
-        )?;
+        )?
+        .execute(params![n.lecturer.as_str(), n.threshold, n.at.to_rfc3339()])?;
     }
     Ok(NominationOutcome {
         duplicate,
@@ -126,11 +128,8 @@ pub(super) fn withdraw(
     person: &PersonKey,
 ) -> Result<u32, StoreError> {
     let exists: Option<i64> = tx
-        .query_row(
-            "SELECT 1 FROM nominations WHERE lecturer = ?1 AND person = ?2",
-            params![lecturer.as_str(), person.as_str()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT 1 FROM nominations WHERE lecturer = ?1 AND person = ?2")?
+        .query_row(params![lecturer.as_str(), person.as_str()], |r| r.get(0))
         .optional()?;
     if exists.is_none() {
         return Err(StoreError::NotFound);
@@ -138,10 +137,8 @@ pub(super) fn withdraw(
     if has_crossed(tx, lecturer)? {
         return Err(StoreError::Frozen);
     }
-    tx.execute(
-        "DELETE FROM nominations WHERE lecturer = ?1 AND person = ?2",
-        params![lecturer.as_str(), person.as_str()],
-    )?;
+    tx.prepare_cached("DELETE FROM nominations WHERE lecturer = ?1 AND person = ?2")?
+        .execute(params![lecturer.as_str(), person.as_str()])?;
     nominations_of(tx, lecturer)
 }
 

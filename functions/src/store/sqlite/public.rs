@@ -11,18 +11,18 @@ use crate::store::{
 };
 
 pub(super) fn wish(tx: &Transaction<'_>, w: &NewWish) -> Result<WishId, StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO wishes (text, township, name, person, created_at, contact_expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            w.text.as_str(),
-            w.township.as_str(),
-            w.name.as_ref().map(|n| n.as_str()),
-            w.person.as_ref().map(|p| p.as_str()),
-            w.at.to_rfc3339(),
-            personal_expiry(&w.at),
-        ],
-    )?;
+    )?
+    .execute(params![
+        w.text.as_str(),
+        w.township.as_str(),
+        w.name.as_ref().map(|n| n.as_str()),
+        w.person.as_ref().map(|p| p.as_str()),
+        w.at.to_rfc3339(),
+        personal_expiry(&w.at),
+    ])?;
     Ok(tx.last_insert_rowid())
 }
 
@@ -32,10 +32,9 @@ pub(super) fn reply(
     text: &ReplyText,
     at: &Time,
 ) -> Result<(), StoreError> {
-    let changed = tx.execute(
-        "UPDATE wishes SET reply = ?2, replied_at = ?3 WHERE id = ?1",
-        params![id, text.as_str(), at.to_rfc3339()],
-    )?;
+    let changed = tx
+        .prepare_cached("UPDATE wishes SET reply = ?2, replied_at = ?3 WHERE id = ?1")?
+        .execute(params![id, text.as_str(), at.to_rfc3339()])?;
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
@@ -43,7 +42,9 @@ pub(super) fn reply(
 }
 
 pub(super) fn hide(tx: &Transaction<'_>, id: WishId) -> Result<(), StoreError> {
-    let changed = tx.execute("UPDATE wishes SET hidden = 1 WHERE id = ?1", params![id])?;
+    let changed = tx
+        .prepare_cached("UPDATE wishes SET hidden = 1 WHERE id = ?1")?
+        .execute(params![id])?;
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
@@ -86,18 +87,19 @@ pub(super) fn answered_wishes(tx: &Transaction<'_>) -> Result<Vec<PublicWish>, S
 }
 
 pub(super) fn rate(tx: &Transaction<'_>, r: &NewRating) -> Result<(), StoreError> {
-    let inserted = tx.execute(
-        "INSERT INTO ratings (slot, person, stars, comment, created_at, expires_at)
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO ratings (slot, person, stars, comment, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (slot, person) DO NOTHING",
-        params![
+        )?
+        .execute(params![
             r.slot.as_str(),
             r.person.as_str(),
             r.stars.get(),
             r.comment.as_ref().map(|c| c.as_str()),
             r.at.to_rfc3339(),
             personal_expiry(&r.at),
-        ],
-    )?;
+        ])?;
     if inserted == 0 {
         return Err(StoreError::Duplicate);
     }
@@ -189,10 +191,11 @@ pub(super) fn purge_expired(tx: &Transaction<'_>, now: &Time) -> Result<u64, Sto
     // Spent abuse-limit windows hold no personal data: dropped without being counted.
     tx.execute("DELETE FROM attempts WHERE expires_at < ?1", params![now])?;
     // A wish stays public; only who asked it is forgotten.
-    gone += tx.execute(
-        "UPDATE wishes SET name = NULL, person = NULL
+    gone += tx
+        .prepare_cached(
+            "UPDATE wishes SET name = NULL, person = NULL
          WHERE contact_expires_at < ?1 AND (name IS NOT NULL OR person IS NOT NULL)",
-        params![now],
-    )? as u64;
+        )?
+        .execute(params![now])? as u64;
     Ok(gone)
 }

@@ -124,10 +124,9 @@ pub(super) fn pin(tx: &Transaction<'_>, a: &Assignment) -> Result<(), StoreError
 }
 
 pub(super) fn unpin(tx: &Transaction<'_>, slot: &SlotId) -> Result<(), StoreError> {
-    let gone = tx.execute(
-        "DELETE FROM assignments WHERE slot = ?1",
-        params![slot.as_str()],
-    )?;
+    let gone = tx
+        .prepare_cached("DELETE FROM assignments WHERE slot = ?1")?
+        .execute(params![slot.as_str()])?;
     if gone == 0 {
         return Err(StoreError::NotFound);
     }
@@ -138,27 +137,24 @@ pub(super) fn unpin(tx: &Transaction<'_>, slot: &SlotId) -> Result<(), StoreErro
 /// transaction. A slot is done once: a second time is `Duplicate`.
 pub(super) fn mark_done(tx: &Transaction<'_>, p: &Performance) -> Result<u32, StoreError> {
     let exists: Option<i64> = tx
-        .query_row(
-            "SELECT 1 FROM performances WHERE slot = ?1",
-            params![p.slot.as_str()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT 1 FROM performances WHERE slot = ?1")?
+        .query_row(params![p.slot.as_str()], |r| r.get(0))
         .optional()?;
     if exists.is_some() {
         return Err(StoreError::Duplicate);
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO performances (slot, township, date, program, lecturer, done_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            p.slot.as_str(),
-            p.township.as_str(),
-            p.date.format("%Y-%m-%d").to_string(),
-            p.program.as_ref().map(|x| x.as_str()),
-            p.lecturer.as_ref().map(|x| x.as_str()),
-            p.at.to_rfc3339(),
-        ],
-    )?;
+    )?
+    .execute(params![
+        p.slot.as_str(),
+        p.township.as_str(),
+        p.date.format("%Y-%m-%d").to_string(),
+        p.program.as_ref().map(|x| x.as_str()),
+        p.lecturer.as_ref().map(|x| x.as_str()),
+        p.at.to_rfc3339(),
+    ])?;
     match &p.program {
         Some(program) => demand::close_orders(tx, program, &p.township, &p.at),
         None => Ok(0),

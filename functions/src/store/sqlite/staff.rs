@@ -10,10 +10,10 @@ use crate::store::{
 };
 
 pub(super) fn log_action(tx: &Transaction<'_>, a: &NewAction) -> Result<i64, StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO admin_log (at, action, subject, detail) VALUES (?1, ?2, ?3, ?4)",
-        params![a.at.to_rfc3339(), a.action, a.subject, a.detail],
-    )?;
+    )?
+    .execute(params![a.at.to_rfc3339(), a.action, a.subject, a.detail])?;
     Ok(tx.last_insert_rowid())
 }
 
