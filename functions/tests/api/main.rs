@@ -3,4 +3,5 @@
 mod bad_input;
 mod courses;
 mod demand;
+mod openapi;
 mod support;
