@@ -6,6 +6,7 @@
 
 mod admin;
 mod cancel;
+mod endpoint;
 mod facts;
 pub mod fields;
 pub mod forms;
@@ -14,6 +15,7 @@ pub mod html;
 pub mod human;
 pub mod input;
 mod nominations;
+pub mod openapi;
 mod orders;
 pub mod problem;
 mod ratings;
@@ -23,10 +25,11 @@ mod state;
 mod wishes;
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
+
+use endpoint::Endpoint;
 
 pub use guard::{ClientAddr, HumanCheck, Limits, Rule};
 pub use input::BODY_LIMIT;
@@ -37,44 +40,53 @@ use crate::store::TallyLimits;
 
 /// All routes, ready to serve or to merge into a bigger router.
 pub fn router(state: ApiState) -> Router {
-    Router::new()
-        .route("/api/health", get(health))
-        .route("/api/tallies", get(tallies))
-        .route("/api/orders/receipt", get(orders::receipt))
-        .route("/api/nominations/receipt", get(nominations::receipt))
-        .route("/api/registrations/{code}", get(cancel::status))
-        .route("/api/wishes/receipt", get(wishes::receipt))
-        .route("/api/ratings/receipt", get(ratings::receipt))
-        .merge(public_writes(&state))
-        .merge(admin::routes(&state))
-        .with_state(state)
-}
-
-/// The routes residents write through, behind the abuse limits (their GET confirmation pages
-/// pass the guard untouched).
-fn public_writes(state: &ApiState) -> Router<ApiState> {
-    Router::new()
-        .route("/api/orders", post(orders::post))
-        .route("/api/nominations", post(nominations::post))
-        .route(
-            "/api/nominations/{lecturer}",
-            axum::routing::delete(nominations::withdraw),
-        )
-        .route(
-            "/api/nominations/{lecturer}/withdraw",
-            get(nominations::withdraw_page).post(nominations::withdraw),
-        )
-        .route("/api/registrations", post(registrations::post))
-        .route(
-            "/api/registrations/{code}/cancel",
-            get(cancel::confirm).post(cancel::cancel),
-        )
-        .route("/api/wishes", post(wishes::post))
-        .route("/api/ratings", post(ratings::post))
+    // Every public POST and DELETE is a resident's write and passes the abuse limits; the
+    // guard lets reads through untouched.
+    endpoint::router(endpoints())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::guard,
         ))
+        .merge(admin::routes(&state))
+        .with_state(state)
+}
+
+/// Every (method, path) the router answers, public and admin: what the OpenAPI document must
+/// describe, no more and no less.
+pub fn routes() -> Vec<(Method, &'static str)> {
+    let mut all = endpoint::listing(&endpoints());
+    all.extend(endpoint::listing(&admin::endpoints()));
+    all
+}
+
+/// The public routes. The admin ones are in [`admin::endpoints`].
+fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/health", health),
+        Endpoint::get("/api/tallies", tallies),
+        Endpoint::get("/api/openapi.json", openapi::document),
+        Endpoint::post("/api/orders", orders::post),
+        Endpoint::get("/api/orders/receipt", orders::receipt),
+        Endpoint::post("/api/nominations", nominations::post),
+        Endpoint::get("/api/nominations/receipt", nominations::receipt),
+        Endpoint::delete("/api/nominations/{lecturer}", nominations::withdraw),
+        Endpoint::get(
+            "/api/nominations/{lecturer}/withdraw",
+            nominations::withdraw_page,
+        ),
+        Endpoint::post(
+            "/api/nominations/{lecturer}/withdraw",
+            nominations::withdraw,
+        ),
+        Endpoint::post("/api/registrations", registrations::post),
+        Endpoint::get("/api/registrations/{code}", cancel::status),
+        Endpoint::get("/api/registrations/{code}/cancel", cancel::confirm),
+        Endpoint::post("/api/registrations/{code}/cancel", cancel::cancel),
+        Endpoint::post("/api/wishes", wishes::post),
+        Endpoint::get("/api/wishes/receipt", wishes::receipt),
+        Endpoint::post("/api/ratings", ratings::post),
+        Endpoint::get("/api/ratings/receipt", ratings::receipt),
+    ]
 }
 
 /// `GET /api/tallies`: public live counts. Browsers revalidate (a resident must see their own

@@ -134,3 +134,23 @@ async fn public_routes_need_no_token() {
         .await;
     assert_eq!(answer.status, StatusCode::OK);
 }
+
+/// A path segment that is not UTF-8 once decoded names nothing: 404 as problem details, like
+/// any unknown id, not the framework's plain-text 400.
+#[tokio::test]
+async fn a_path_that_is_not_utf8_is_not_found() {
+    let app = app();
+    for (method, uri) in [
+        (Method::POST, "/api/admin/wishes/%FF/reply"),
+        (Method::POST, "/api/admin/wishes/%FF/hide"),
+        (Method::POST, "/api/admin/slots/%FF/pin"),
+        (Method::DELETE, "/api/admin/slots/%FF/pin"),
+        (Method::POST, "/api/admin/slots/%C3%28/done"),
+        (Method::GET, "/api/admin/export/%FF.csv"),
+    ] {
+        let answer = app.admin(method.clone(), uri, Some(json!({}))).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} {uri}");
+        let kind = answer.header(header::CONTENT_TYPE);
+        assert_eq!(kind, "application/problem+json", "{method} {uri}");
+    }
+}

@@ -4,4 +4,5 @@ mod bad_input;
 mod courses;
 mod demand;
 mod limits;
+mod openapi;
 mod support;

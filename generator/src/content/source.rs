@@ -35,6 +35,12 @@ impl Source {
             Diagnostic::file(rel, format!("cannot read the file: {e}"))
                 .hint("check that it exists and that you may read it")
         })?;
+        Self::from_bytes(rel, bytes)
+    }
+
+    /// A file's bytes as text: UTF-8 (the problem located where it is not), byte order mark
+    /// dropped.
+    pub fn from_bytes(rel: &Path, bytes: Vec<u8>) -> Result<Source, Diagnostic> {
         let text = String::from_utf8(bytes).map_err(|e| {
             let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             // The prefix is valid UTF-8 by construction.
@@ -120,10 +126,16 @@ impl Yaml<'_> {
     }
 
     fn diagnostic(&self, rel: &Path, e: &serde_yaml::Error) -> Diagnostic {
-        let (line, col) = e
-            .location()
-            .map(|l| (l.line() + self.first_line - 1, l.column()))
-            .unwrap_or((self.first_line, 1));
+        // Counted from the byte offset, as every other position is: YAML also ends lines at a
+        // lone CR, NEL or U+2028, which would name lines an editor does not show.
+        let (line, col) = match e.location() {
+            Some(l) if self.text.is_char_boundary(l.index()) => {
+                let (line, col) = line_col(self.text, l.index());
+                (line + self.first_line - 1, col)
+            }
+            Some(l) => (l.line() + self.first_line - 1, l.column()),
+            None => (self.first_line, 1),
+        };
         let (message, hint) = explain(&e.to_string());
         Diagnostic::new(rel, (line, col), message).hint_opt(hint)
     }
@@ -281,6 +293,15 @@ mod tests {
         let d = Source::read(dir.path(), Path::new("x.md")).unwrap_err();
         assert_eq!((d.line, d.col), (2, 8));
         assert!(d.message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn yaml_lines_end_at_newlines_only() {
+        // serde_yaml counts the lone CR and the NEL as line ends; editors and `line_col` do not.
+        let s = src("---\ntitle: a\r\u{85}category: [b\n---\n");
+        let fm = s.front_matter().unwrap();
+        let d = fm.yaml.parse::<Meta>(&s.rel, "front matter").unwrap_err();
+        assert!(d.line <= 3, "{d}");
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //! Only the registrations carry phone numbers (staff call guardians back); every download is
 //! recorded in the action log.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 
 use super::csv::Csv;
-use super::{record, store_error};
+use super::{record, store_error, Segment};
 use crate::api::facts::township_name;
 use crate::api::problem::ApiError;
 use crate::api::state::ApiState;
@@ -130,7 +130,7 @@ async fn export(state: &ApiState, name: &str) -> Result<(Csv, usize), ApiError> 
     }
 }
 
-pub(super) async fn download(State(state): State<ApiState>, Path(file): Path<String>) -> Response {
+pub(super) async fn download(State(state): State<ApiState>, Segment(file): Segment) -> Response {
     let name = file.strip_suffix(".csv").unwrap_or("");
     match export(&state, name).await {
         Ok((csv, rows)) => {

@@ -13,11 +13,13 @@ mod slots;
 mod wishes;
 
 use axum::body::Body;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::middleware;
-use axum::routing::{get, post};
 use axum::Router;
 
+use super::endpoint::{self, Endpoint};
 use super::input::{read_submission, Fields};
 use super::problem::ApiError;
 use super::state::ApiState;
@@ -25,25 +27,43 @@ use crate::store::NewAction;
 
 /// The admin routes, each behind the token check.
 pub(super) fn routes(state: &ApiState) -> Router<ApiState> {
-    Router::new()
-        .route("/api/admin/wishes", get(wishes::pending))
-        .route("/api/admin/wishes/{id}/reply", post(wishes::reply))
-        .route("/api/admin/wishes/{id}/hide", post(wishes::hide))
-        .route("/api/admin/slots", get(slots::list))
-        .route(
-            "/api/admin/slots/{slot}/pin",
-            post(slots::pin).delete(slots::unpin),
-        )
-        .route("/api/admin/slots/{slot}/done", post(slots::done))
-        .route("/api/admin/plan", post(plan::run))
-        .route("/api/admin/export/{file}", get(export::download))
-        .route("/api/admin/log", get(log::list))
-        .route("/api/admin/people/export", post(people::export))
-        .route("/api/admin/people/forget", post(people::forget))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_token,
-        ))
+    endpoint::router(endpoints()).route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        auth::require_token,
+    ))
+}
+
+/// The admin route table.
+pub(super) fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/admin/wishes", wishes::pending),
+        Endpoint::post("/api/admin/wishes/{id}/reply", wishes::reply),
+        Endpoint::post("/api/admin/wishes/{id}/hide", wishes::hide),
+        Endpoint::get("/api/admin/slots", slots::list),
+        Endpoint::post("/api/admin/slots/{slot}/pin", slots::pin),
+        Endpoint::delete("/api/admin/slots/{slot}/pin", slots::unpin),
+        Endpoint::post("/api/admin/slots/{slot}/done", slots::done),
+        Endpoint::post("/api/admin/plan", plan::run),
+        Endpoint::get("/api/admin/export/{file}", export::download),
+        Endpoint::get("/api/admin/log", log::list),
+        Endpoint::post("/api/admin/people/export", people::export),
+        Endpoint::post("/api/admin/people/forget", people::forget),
+    ]
+}
+
+/// A route's one path parameter. A segment that is not UTF-8 once decoded names nothing: it
+/// is answered like any unknown id (404, problem details) instead of axum's plain-text 400.
+pub(super) struct Segment(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(segment)) => Ok(Self(segment)),
+            Err(_) => Err(ApiError::not_found("没有找到。")),
+        }
+    }
 }
 
 /// Reads a JSON (or form) body with only the `allowed` fields.

@@ -1,14 +1,14 @@
 //! Staff and the schedule: every slot with its state, pin and unpin, mark done.
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{answer, read_fields, record, store_error};
+use super::{answer, read_fields, record, store_error, Segment};
 use crate::api::facts::{slot_label, township_name};
 use crate::api::fields::Checker;
 use crate::api::problem::ApiError;
@@ -146,7 +146,7 @@ async fn not_done(state: &ApiState, slot: &SlotId) -> Result<(), ApiError> {
 /// optional `reason`: staff's choice, which the planner never changes.
 pub(super) async fn pin(
     State(state): State<ApiState>,
-    Path(slot): Path<String>,
+    Segment(slot): Segment,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -205,7 +205,7 @@ async fn pinned(
 
 /// `DELETE /api/admin/slots/{slot}/pin`: clears the slot's assignment (staff's or the
 /// planner's); the next plan fills it again.
-pub(super) async fn unpin(State(state): State<ApiState>, Path(raw): Path<String>) -> Response {
+pub(super) async fn unpin(State(state): State<ApiState>, Segment(raw): Segment) -> Response {
     let result = async {
         let c = state.catalogue();
         let (slot, facts) = find(&c, &raw)?;
@@ -223,7 +223,7 @@ pub(super) async fn unpin(State(state): State<ApiState>, Path(raw): Path<String>
 
 /// `POST /api/admin/slots/{slot}/done`: the slot took place. Its program's open orders from
 /// its township are fulfilled, and the planner will not bring it back there too soon.
-pub(super) async fn done(State(state): State<ApiState>, Path(raw): Path<String>) -> Response {
+pub(super) async fn done(State(state): State<ApiState>, Segment(raw): Segment) -> Response {
     answer(marked(&state, &raw).await)
 }
 

@@ -1,13 +1,13 @@
 //! Staff and wishes: the list waiting for a reply, the public reply, hiding.
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{answer, excerpt, read_fields, record, store_error};
+use super::{answer, excerpt, read_fields, record, store_error, Segment};
 use crate::api::facts::township_name;
 use crate::api::fields::Checker;
 use crate::api::problem::ApiError;
@@ -54,7 +54,7 @@ fn wish_id(raw: &str) -> Result<WishId, ApiError> {
 /// `POST /api/admin/wishes/{id}/reply` with `reply`: publishes the wish with this reply.
 pub(super) async fn reply(
     State(state): State<ApiState>,
-    Path(id): Path<String>,
+    Segment(id): Segment,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -82,7 +82,7 @@ async fn replied(
 }
 
 /// `POST /api/admin/wishes/{id}/hide`: takes a wish off the public wall for good.
-pub(super) async fn hide(State(state): State<ApiState>, Path(id): Path<String>) -> Response {
+pub(super) async fn hide(State(state): State<ApiState>, Segment(id): Segment) -> Response {
     let result = async {
         let id = wish_id(&id)?;
         (state.store().hide(id).await).map_err(|e| store_error(e, MISSING))?;
