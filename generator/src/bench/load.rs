@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
-use diandan_functions::api::ApiState;
+use diandan_functions::api::{ApiState, Limits};
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::clock::fixed_clock;
 use diandan_functions::domain::Secret;
@@ -195,7 +195,10 @@ pub async fn loadtest(o: LoadOptions) -> anyhow::Result<()> {
         Secret::new("load-test-secret-0123456789")?,
     )
     .with_clock(fixed_clock(now))
-    .with_base_url("");
+    .with_base_url("")
+    // The abuse limits as `serve` has them (defaults, or the environment's), so their cost
+    // is measured too; every load-test person is distinct, so none is refused.
+    .with_limits(Limits::from_lookup(|v| std::env::var(v).ok()).map_err(anyhow::Error::msg)?);
     let live = Live::new(o.root.clone(), api.clone(), Some(now.date_naive()));
     let first = live.clone();
     tokio::task::spawn_blocking(move || first.rebuild()).await?;

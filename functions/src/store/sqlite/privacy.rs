@@ -1,20 +1,36 @@
-//! Abuse-limit counters and a person's data (access and erasure) in SQLite.
+//! Abuse-limit counters and a person's data (access and erasure) for the SQLite store.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{params, Transaction};
 
 use super::{courses, parse_id, parse_time, staff};
 use crate::domain::PersonKey;
-use crate::store::{Attempt, Forgotten, PersonData, PersonRating, PersonWish, StoreError};
+use crate::store::{
+    Attempt, Forgotten, LimitKey, PersonData, PersonRating, PersonWish, StoreError,
+};
 
-pub(super) fn count_attempt(tx: &Transaction<'_>, a: &Attempt) -> Result<u32, StoreError> {
-    let n: i64 = tx.query_row(
-        "INSERT INTO attempts (key, window_start, count, expires_at) VALUES (?1, ?2, 1, ?3)
-         ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1
-         RETURNING count",
-        params![a.key.as_str(), a.window_start, a.expires_at],
-        |r| r.get(0),
-    )?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+/// Attempts per key and window, in memory; spent windows are dropped as the map grows.
+#[derive(Debug, Default)]
+pub(super) struct Attempts(Mutex<HashMap<(LimitKey, i64), (u32, i64)>>);
+
+/// Past this many live counters, spent windows are swept out on the next count.
+const SWEEP_ABOVE: usize = 10_000;
+
+impl Attempts {
+    pub(super) fn count(&self, a: &Attempt) -> u32 {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() > SWEEP_ABOVE {
+            // A window that ended before this one began can never be counted again.
+            map.retain(|_, (_, expires)| *expires > a.window_start);
+        }
+        let entry = map
+            .entry((a.key.clone(), a.window_start))
+            .or_insert((0, a.expires_at));
+        entry.0 = entry.0.saturating_add(1);
+        entry.0
+    }
 }
 
 pub(super) fn person_data(

@@ -188,8 +188,6 @@ pub(super) fn purge_expired(tx: &Transaction<'_>, now: &Time) -> Result<u64, Sto
         let sql = format!("DELETE FROM {table} WHERE expires_at < ?1");
         gone += tx.execute(&sql, params![now])? as u64;
     }
-    // Spent abuse-limit windows hold no personal data: dropped without being counted.
-    tx.execute("DELETE FROM attempts WHERE expires_at < ?1", params![now])?;
     // A wish stays public; only who asked it is forgotten.
     gone += tx
         .prepare_cached(

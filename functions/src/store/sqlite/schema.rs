@@ -113,17 +113,6 @@ const MIGRATIONS: &[&str] = &[
         detail      TEXT NOT NULL
     );
     "#,
-    // 3: abuse-limit counters, one row per key and fixed window.
-    r#"
-    CREATE TABLE attempts (
-        key          TEXT NOT NULL,
-        window_start INTEGER NOT NULL,
-        count        INTEGER NOT NULL,
-        expires_at   INTEGER NOT NULL,
-        PRIMARY KEY (key, window_start)
-    ) WITHOUT ROWID;
-    CREATE INDEX attempts_expiry ON attempts (expires_at);
-    "#,
 ];
 
 /// Brings the schema up to date, one transaction per migration.
