@@ -14,6 +14,7 @@
 //! - `DIANDAN_LOG` — `error`, `warn`, `info` (default) or `debug`;
 //! - `DIANDAN_LIMIT_PER_CLIENT`, `DIANDAN_LIMIT_PER_PERSON` — abuse limits (`120/10m`, `off`);
 //! - `DIANDAN_CAPTCHA_VERIFY_URL`, `DIANDAN_CAPTCHA_SECRET` — the optional human check;
+//! - `DIANDAN_CLIENT_ADDRESS_HEADER` — where the CDN in front puts the viewer's address;
 //! - the AWS SDK's own: region, credentials, `AWS_ENDPOINT_URL_DYNAMODB`.
 
 use std::path::{Path, PathBuf};
@@ -35,6 +36,8 @@ pub const TABLE_VAR: &str = "DIANDAN_TABLE";
 pub const SECRET_VAR: &str = "DIANDAN_HMAC_SECRET";
 pub const CATALOGUE_VAR: &str = "DIANDAN_CATALOGUE_PATH";
 pub const LOG_VAR: &str = "DIANDAN_LOG";
+/// The header a CDN in front of the API puts the viewer's address in (`cloudfront-viewer-address`).
+pub const CLIENT_HEADER_VAR: &str = "DIANDAN_CLIENT_ADDRESS_HEADER";
 pub const ADMIN_TOKEN_VAR: &str = "DIANDAN_ADMIN_TOKEN";
 pub const THRESHOLD_VAR: &str = "DIANDAN_NOMINATION_THRESHOLD";
 
@@ -201,6 +204,10 @@ pub fn load_catalogue(path: &Path) -> Result<Catalogue, ConfigError> {
 
 /// The router limited to `function`'s paths: anything else is a 404, as if it did not exist.
 pub fn app(function: Function, state: ApiState) -> Router {
+    let client_header = std::env::var(CLIENT_HEADER_VAR)
+        .ok()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty());
     router(state)
         .layer(middleware::from_fn(
             move |req: Request, next: Next| async move {
@@ -211,20 +218,43 @@ pub fn app(function: Function, state: ApiState) -> Router {
                 }
             },
         ))
-        .layer(middleware::from_fn(tag_client))
+        .layer(middleware::from_fn(move |req, next| {
+            tag_client(client_header.clone(), req, next)
+        }))
 }
 
-/// Tags a request with the client's address as API Gateway saw it (for the abuse limits).
-async fn tag_client(mut req: Request, next: Next) -> axum::response::Response {
+/// Tags a request with the client's address (for the abuse limits): from `header` when the
+/// deployment names one its CDN sets (behind CloudFront, API Gateway's source IP is an edge
+/// server's), else the source IP API Gateway saw.
+async fn tag_client(
+    header: Option<String>,
+    mut req: Request,
+    next: Next,
+) -> axum::response::Response {
     use lambda_http::request::RequestContext;
+    let from_header = (header.as_deref())
+        .and_then(|name| req.headers().get(name))
+        .and_then(|v| v.to_str().ok())
+        .and_then(address_of);
     let source = match req.extensions().get::<RequestContext>() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
         _ => None,
     };
-    if let Some(ip) = source.and_then(|s| s.parse().ok()) {
+    if let Some(ip) = from_header.or_else(|| source.and_then(|s| s.parse().ok())) {
         req.extensions_mut().insert(ClientAddr(ip));
     }
     next.run(req).await
+}
+
+/// An address, alone or with a port: `203.0.113.9`, `203.0.113.9:46532`,
+/// `2001:db8::1:46532` (CloudFront-Viewer-Address writes IPv6 without brackets).
+fn address_of(value: &str) -> Option<std::net::IpAddr> {
+    let value = value.trim();
+    // The port first: `2001:db8::1:443` would also read as one IPv6 address.
+    let without_port = (value.rsplit_once(':'))
+        .filter(|(_, port)| port.parse::<u16>().is_ok())
+        .and_then(|(ip, _)| ip.trim_matches(['[', ']']).parse().ok());
+    without_port.or_else(|| value.parse().ok())
 }
 
 /// The state a function serves with: the DynamoDB store and the bundled catalogue. The admin
@@ -441,5 +471,16 @@ mod tests {
         assert_eq!(config.catalogue, PathBuf::from("/var/task/catalogue.json"));
         let err = load_catalogue(Path::new("/nonexistent/catalogue.json")).unwrap_err();
         assert!(err.to_string().contains(CATALOGUE_VAR), "{err}");
+    }
+
+    #[test]
+    fn viewer_addresses_parse_with_or_without_a_port() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().ok();
+        assert_eq!(address_of("203.0.113.9:46532"), ip("203.0.113.9"));
+        assert_eq!(address_of("203.0.113.9"), ip("203.0.113.9"));
+        assert_eq!(address_of("2001:db8::1:46532"), ip("2001:db8::1"));
+        assert_eq!(address_of("[2001:db8::1]:443"), ip("2001:db8::1"));
+        assert_eq!(address_of("2001:db8::1:443"), ip("2001:db8::1"));
+        assert_eq!(address_of("not-an-address"), None);
     }
 }
