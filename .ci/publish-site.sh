@@ -31,6 +31,9 @@ aws s3 sync "$site/" "s3://$bucket/" --only-show-errors \
 aws s3 sync "$site/" "s3://$bucket/" --only-show-errors \
     --exclude "assets/*" \
     --cache-control "public, max-age=60, s-maxage=86400"
+# The web app manifest's type by name (the CLI's guess for .webmanifest varies by version).
+aws s3 cp "$site/manifest.webmanifest" "s3://$bucket/manifest.webmanifest" --only-show-errors \
+    --content-type "application/manifest+json" --cache-control "public, max-age=60, s-maxage=86400"
 # Last, once every new file is in place, remove what the build no longer makes.
 aws s3 sync "$site/" "s3://$bucket/" --only-show-errors --delete
 aws cloudfront create-invalidation --distribution-id "$distribution" --paths "/*" \

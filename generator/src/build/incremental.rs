@@ -206,7 +206,7 @@ impl State {
             }
             signatures.insert(job.path.clone(), sig);
         }
-        let remove: Vec<String> = (good.signatures.keys())
+        let mut remove: Vec<String> = (good.signatures.keys())
             .filter(|p| !signatures.contains_key(*p))
             .cloned()
             .collect();
@@ -217,6 +217,11 @@ impl State {
         // same, or this would be a full build).
         if changed.base || !changed.slots.is_empty() || changed.wishes {
             put.extend(render::feed_files(&views));
+        }
+        if changed.base || !(changed.cards.is_empty() && changed.lecturers.is_empty() && changed.courses.is_empty()) {
+            let search = render::search::files(&views);
+            remove.extend(render::search::stale(good.paths.iter(), &search));
+            put.extend(search);
         }
         let paths = with_sitemap(&views, good.paths, &remove, &mut put);
         let patch = Patch {

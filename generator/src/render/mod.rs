@@ -8,10 +8,15 @@ use rayon::prelude::*;
 pub mod catalogue;
 pub mod delta;
 pub mod feeds;
+pub mod icons;
 pub mod items;
 pub mod live;
 pub mod markdown;
 pub mod pages;
+pub mod pinyin_keys;
+pub mod poster;
+pub mod qr;
+pub mod search;
 pub mod slots;
 pub mod theme;
 pub mod views;
@@ -54,6 +59,7 @@ pub fn render_all(
         files.insert(path.clone(), bytes.clone());
     }
     files.extend(data_files(views, cat));
+    files.extend(search::files(views).into_iter().chain(icons::files(views, theme)));
     let sitemap = sitemap(views, files.keys());
     files.insert("sitemap.xml".into(), sitemap.into_bytes());
     Ok(Site { files })

@@ -71,7 +71,7 @@ fn job<'a>(
 }
 
 /// A job whose data is already small: the data itself is its shape.
-fn ready<'a>(path: String, template: &'static str, ctx: Value) -> Job<'a> {
+pub(super) fn ready<'a>(path: String, template: &'static str, ctx: Value) -> Job<'a> {
     let shape = hash_of(&ctx);
     Job {
         shape,
@@ -103,6 +103,7 @@ pub fn jobs<'a>(v: &'a Views, c: &'a Content) -> Vec<Job<'a>> {
         move || json!({"section": "wishes", "wishes": v.wishes}),
     ));
     out.push(ready("404.html".into(), "404.html", json!({"section": ""})));
+    out.extend(super::poster::jobs(v).into_iter().chain([super::search::page(v)]));
     out
 }
 

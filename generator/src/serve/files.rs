@@ -61,6 +61,8 @@ fn content_type(path: &str) -> &'static str {
         "jpg" | "jpeg" => "image/jpeg",
         "webp" => "image/webp",
         "ics" => "text/calendar; charset=utf-8",
+        "ico" => "image/x-icon",
+        "webmanifest" => "application/manifest+json",
         _ => "application/octet-stream",
     }
 }

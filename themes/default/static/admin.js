@@ -251,5 +251,10 @@
   Array.prototype.forEach.call(document.querySelectorAll("[data-export]"), function (b) {
     b.addEventListener("click", function () { download(b.getAttribute("data-export")); });
   });
+  // WeChat's in-app browser cannot save the CSV files: say how to open the page elsewhere.
+  var exports = document.querySelector("[data-export]");
+  if (exports && /MicroMessenger/i.test(navigator.userAgent)) {
+    exports.parentNode.appendChild(el("span", { class: "wechat-hint", text: "微信里存不了表格：请点右上角 ··· 在浏览器打开" }));
+  }
   start();
 })();

@@ -106,6 +106,17 @@
       .then(function () { button.disabled = false; });
   }
 
+  // WeChat's in-app browser cannot save calendar (.ics) or CSV files: tell residents how to
+  // open the page in the phone's own browser, right beside each such link.
+  if (/MicroMessenger/i.test(navigator.userAgent)) {
+    document.querySelectorAll("a[href$='.ics'], a[href$='.csv']").forEach(function (a) {
+      var hint = document.createElement("span");
+      hint.className = "wechat-hint";
+      hint.textContent = "微信里存不了这个文件：请点右上角 ··· 在浏览器打开";
+      a.parentNode.insertBefore(hint, a.nextSibling);
+    });
+  }
+
   document.querySelectorAll("form[data-form]").forEach(function (f) { f.addEventListener("submit", submit); });
   refresh();
 })();
