@@ -118,6 +118,11 @@ pub struct Browser {
 impl Browser {
     /// A fresh Chromium (new profile) with JavaScript on or off, browsing `base`.
     pub async fn launch(base: &str, javascript: bool) -> Browser {
+        Browser::launch_as(base, javascript, None).await
+    }
+
+    /// As [`Browser::launch`], announcing itself with `user_agent` (another phone's browser).
+    pub async fn launch_as(base: &str, javascript: bool, user_agent: Option<&str>) -> Browser {
         let mut driver = Driver::start();
         let profile = tempfile::tempdir().expect("a profile folder");
         let mut chrome = json!({
@@ -131,6 +136,9 @@ impl Browser {
             ],
             "mobileEmulation": { "deviceMetrics": { "width": WIDTH, "height": HEIGHT, "pixelRatio": 2 } },
         });
+        if let (Some(agent), Some(args)) = (user_agent, chrome["args"].as_array_mut()) {
+            args.push(json!(format!("--user-agent={agent}")));
+        }
         if !javascript {
             chrome["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
         }

@@ -13,6 +13,7 @@ mod driver;
 mod forms_js;
 mod forms_nojs;
 mod tools;
+mod village;
 mod weight;
 mod wishes;
 
@@ -166,6 +167,51 @@ async fn a_wish_answered_by_staff_appears_on_the_wish_wall_after_the_rebuild() {
             .await;
         a11y::maybe_screenshot(&browser, "wish wall").await;
         browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_township_poster_carries_a_qr_code_of_the_township_page() {
+    within_time_limit(async {
+        let site = site();
+        let browser = Browser::launch(&site.server.base, false).await;
+        village::a_page_without_a_code_decodes_to_nothing(&browser).await;
+        village::every_poster_decodes_to_its_township(&browser).await;
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn search_finds_programs_by_chinese_full_pinyin_and_initials() {
+    within_time_limit(async {
+        let site = site();
+        let browser = Browser::launch(&site.server.base, true).await;
+        village::chinese_pinyin_and_initials_find_programs(&browser).await;
+        browser.close().await;
+        let browser = Browser::launch(&site.server.base, false).await;
+        village::without_javascript_search_lists_categories_and_townships(&browser).await;
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn inside_wechat_the_calendar_link_says_how_to_open_the_system_browser() {
+    within_time_limit(async {
+        let site = site();
+        let wechat = Browser::launch_as(&site.server.base, true, Some(village::WECHAT_UA)).await;
+        let hint = village::wechat_hint_beside_calendar(&wechat).await;
+        wechat.close().await;
+        assert!(
+            hint.as_deref().is_some_and(|h| h.contains("点右上角 ··· 在浏览器打开")),
+            "the hint follows the calendar link: {hint:?}"
+        );
+        let plain = Browser::launch(&site.server.base, true).await;
+        let hint = village::wechat_hint_beside_calendar(&plain).await;
+        plain.close().await;
+        assert_eq!(hint, None, "no hint outside WeChat");
     })
     .await;
 }

@@ -22,8 +22,8 @@
     q = String(q || "").toLowerCase();
     if (q.normalize) q = q.normalize("NFD");
     q = q.replace(/[\u0300-\u036f]/g, "").replace(/u\u0308/g, "v");
-    q = q.replace(/([a-z])[1-5](?=[a-z]|$)/g, "$1");
-    return q.replace(/[\s'’·•,，。.、:：;；!！?？()（）《》“”"\-_/]+/g, "");
+    q = q.replace(/[\s'’·•,，。.、:：;；!！?？()（）《》“”"\-_/]+/g, "");
+    return q.replace(/([a-z])[1-5](?=[a-z]|$)/g, "$1");
   }
 
   function gram(q) {
