@@ -29,6 +29,10 @@ const PAGES: &[(&str, &str)] = &[
     ("month", "/calendar/2026-12/"),
     ("about page", "/about/"),
     ("wishes", "/wishes/"),
+    ("township poster", "/townships/nanyu/poster/"),
+    ("course poster", "/courses/hanjia-shaoer-guzheng/poster/"),
+    ("search with results", "/search/?q=minju"),
+    ("search without results", "/search/?q=zzzz"),
     ("404", "/no-such-page/"),
 ];
 

@@ -205,7 +205,8 @@ async fn inside_wechat_the_calendar_link_says_how_to_open_the_system_browser() {
         let hint = village::wechat_hint_beside_calendar(&wechat).await;
         wechat.close().await;
         assert!(
-            hint.as_deref().is_some_and(|h| h.contains("点右上角 ··· 在浏览器打开")),
+            hint.as_deref()
+                .is_some_and(|h| h.contains("点右上角 ··· 在浏览器打开")),
             "the hint follows the calendar link: {hint:?}"
         );
         let plain = Browser::launch(&site.server.base, true).await;

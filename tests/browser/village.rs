@@ -15,7 +15,12 @@ pub const WECHAT_UA: &str = "Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.2
 /// The sample site's address and its townships' ids, from the content itself.
 fn sample() -> (String, Vec<String>) {
     let loaded = diandan::content::load(&repo_root());
-    let base = loaded.content.site.base_url.trim_end_matches('/').to_owned();
+    let base = loaded
+        .content
+        .site
+        .base_url
+        .trim_end_matches('/')
+        .to_owned();
     let ids = loaded
         .content
         .townships
@@ -59,7 +64,12 @@ pub async fn every_poster_decodes_to_its_township(b: &Browser) {
         .await;
         let found = decode_qr(&b.screenshot().await);
         let expected = format!("{base}/townships/{id}/");
-        assert_eq!(found, vec![expected], "the poster of {id} on {}", b.path().await);
+        assert_eq!(
+            found,
+            vec![expected],
+            "the poster of {id} on {}",
+            b.path().await
+        );
     }
 }
 
@@ -113,7 +123,11 @@ pub async fn chinese_pinyin_and_initials_find_programs(b: &Browser) {
         .map(|p| format!("/programs/{}/", p.id))
         .collect();
     assert!(shifan.len() >= 2, "the sample has 十番 programs");
-    let found: BTreeSet<String> = results(b, "shifan").await.into_iter().map(|(_, u)| u).collect();
+    let found: BTreeSet<String> = results(b, "shifan")
+        .await
+        .into_iter()
+        .map(|(_, u)| u)
+        .collect();
     assert!(
         shifan.is_subset(&found),
         "?q=shifan lists every 十番 program {shifan:?}: {found:?}"
@@ -130,7 +144,10 @@ pub async fn without_javascript_search_lists_categories_and_townships(b: &Browse
     b.goto("/search/?q=%E9%97%BD%E5%89%A7").await;
     let text = b.body_text().await;
     for want in ["按类别找节目", "闽剧", "按乡镇找", "南屿镇"] {
-        assert!(text.contains(want), "{want} on the search page without JavaScript:\n{text}");
+        assert!(
+            text.contains(want),
+            "{want} on the search page without JavaScript:\n{text}"
+        );
     }
     b.goto("/").await;
     b.fill("form.find", "q", "minju").await;

@@ -218,7 +218,11 @@ impl State {
         if changed.base || !changed.slots.is_empty() || changed.wishes {
             put.extend(render::feed_files(&views));
         }
-        if changed.base || !(changed.cards.is_empty() && changed.lecturers.is_empty() && changed.courses.is_empty()) {
+        if changed.base
+            || !(changed.cards.is_empty()
+                && changed.lecturers.is_empty()
+                && changed.courses.is_empty())
+        {
             let search = render::search::files(&views);
             remove.extend(render::search::stale(good.paths.iter(), &search));
             put.extend(search);

@@ -34,7 +34,11 @@ pub fn files(v: &Views, theme: &Theme) -> Vec<(String, Vec<u8>)> {
         "manifest.webmanifest".to_owned(),
         serde_json::to_vec_pretty(&manifest).unwrap_or_default(),
     )];
-    if let Some((_, ico)) = theme.assets.iter().find(|(p, _)| p == "assets/icons/favicon.ico") {
+    if let Some((_, ico)) = theme
+        .assets
+        .iter()
+        .find(|(p, _)| p == "assets/icons/favicon.ico")
+    {
         out.push(("favicon.ico".to_owned(), ico.clone()));
     }
     out

@@ -59,7 +59,11 @@ pub fn render_all(
         files.insert(path.clone(), bytes.clone());
     }
     files.extend(data_files(views, cat));
-    files.extend(search::files(views).into_iter().chain(icons::files(views, theme)));
+    files.extend(
+        search::files(views)
+            .into_iter()
+            .chain(icons::files(views, theme)),
+    );
     let sitemap = sitemap(views, files.keys());
     files.insert("sitemap.xml".into(), sitemap.into_bytes());
     Ok(Site { files })

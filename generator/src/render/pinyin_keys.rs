@@ -96,7 +96,10 @@ mod tests {
         assert_eq!(full("闽剧"), "minju");
         assert_eq!(initials("闽剧"), "mj");
         assert_eq!(full("评话"), "pinghua");
-        assert_eq!(syllables("闽剧《陈靖姑》选段"), ["min", "ju", "chen", "jing", "gu", "xuan", "duan"]);
+        assert_eq!(
+            syllables("闽剧《陈靖姑》选段"),
+            ["min", "ju", "chen", "jing", "gu", "xuan", "duan"]
+        );
     }
 
     #[test]
@@ -137,9 +140,15 @@ mod tests {
     #[test]
     fn each_correction_is_well_formed_and_applied() {
         for (word, reading) in CORRECTIONS {
-            assert_eq!(word.chars().count(), reading.len(), "{word}: one syllable a character");
+            assert_eq!(
+                word.chars().count(),
+                reading.len(),
+                "{word}: one syllable a character"
+            );
             assert!(
-                reading.iter().all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase())),
+                reading
+                    .iter()
+                    .all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase())),
                 "{word}: toneless lowercase syllables"
             );
             assert_eq!(syllables(word), *reading, "{word}");

@@ -54,7 +54,10 @@ fn top_programs(v: &Views) -> Value {
         let open = v.programs.iter().filter(|p| p.orderable);
         ("欢迎点单的节目", open.take(TOP_PROGRAMS).collect())
     } else {
-        ("大家点得最多的节目", ordered.into_iter().take(TOP_PROGRAMS).collect())
+        (
+            "大家点得最多的节目",
+            ordered.into_iter().take(TOP_PROGRAMS).collect(),
+        )
     };
     let list: Vec<Value> = list
         .iter()

@@ -35,13 +35,23 @@ pub fn entries(v: &Views) -> Vec<Entry> {
     for p in &v.programs {
         let mut extra = p.tags.clone();
         extra.push(p.audience.clone());
-        out.push(entry(0, &p.id, &p.title, &format!("{} · {}", p.category, p.troupe), &extra));
+        out.push(entry(
+            0,
+            &p.id,
+            &p.title,
+            &format!("{} · {}", p.category, p.troupe),
+            &extra,
+        ));
     }
     for l in &v.lecturers {
         out.push(entry(1, &l.id, &l.name, &l.title, &l.topics));
     }
     for k in &v.courses {
-        let teacher = k.teacher.as_ref().map(|t| t.title.clone()).unwrap_or_default();
+        let teacher = k
+            .teacher
+            .as_ref()
+            .map(|t| t.title.clone())
+            .unwrap_or_default();
         let sub = format!("{} · {}", k.category, k.venue);
         out.push(entry(2, &k.id, &k.title, &sub, &[teacher]));
     }
@@ -52,7 +62,11 @@ pub fn entries(v: &Views) -> Vec<Entry> {
 }
 
 fn entry(kind: u8, id: &str, title: &str, sub: &str, extra: &[String]) -> Entry {
-    let extra: Vec<&str> = extra.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+    let extra: Vec<&str> = extra
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
     Entry {
         kind,
         id: id.to_owned(),
@@ -70,7 +84,11 @@ impl Entry {
 
     /// Each field's syllables, space-separated; fields separated by `|`.
     fn pinyin(&self) -> String {
-        let fields: Vec<String> = self.fields().iter().map(|f| syllables(f).join(" ")).collect();
+        let fields: Vec<String> = self
+            .fields()
+            .iter()
+            .map(|f| syllables(f).join(" "))
+            .collect();
         fields.join("|")
     }
 
@@ -190,7 +208,9 @@ mod tests {
     #[test]
     fn grams_cover_characters_syllable_starts_and_initials() {
         let g = program("闽剧《陈靖姑》", "闽剧 · 闽侯县闽剧团").grams();
-        for want in ["闽", "剧", "m", "mi", "ju", "mj", "cj", "jg", "ch", "tu", "ct"] {
+        for want in [
+            "闽", "剧", "m", "mi", "ju", "mj", "cj", "jg", "ch", "tu", "ct",
+        ] {
             assert!(g.contains(want), "{want} in {g:?}");
         }
         // A query never starts inside a syllable.
