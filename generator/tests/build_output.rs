@@ -191,6 +191,11 @@ fn snapshots_of_the_main_page_types() {
         ("not_found", "404.html"),
         ("catalogue", "catalogue.json"),
         ("sitemap", "sitemap.xml"),
+        ("township_poster", "townships/nanyu/poster/index.html"),
+        ("course_poster", "courses/jianzhi/poster/index.html"),
+        ("search", "search/index.html"),
+        ("search_index", "search/0.json"),
+        ("manifest", "manifest.webmanifest"),
     ];
     for (name, path) in pages {
         let text =

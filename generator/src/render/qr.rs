@@ -6,7 +6,7 @@ use qrcode::{Color, EcLevel, QrCode};
 /// the code on a busy notice board.
 const QUIET: usize = 4;
 
-/// The code for `text` as an `<svg>` element, error correction M (15 % of it may be torn or
+/// The code for `text` as an `<svg>` element for inline use in HTML (which needs no `xmlns`), error correction M (15 % of it may be torn or
 /// stained and it still reads). `None` only if the text is too long for any QR version.
 pub fn svg(text: &str, label: &str) -> Option<String> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
@@ -36,7 +36,7 @@ pub fn svg(text: &str, label: &str) -> Option<String> {
     }
     let size = width + 2 * QUIET;
     Some(format!(
-        "<svg class=\"qr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" role=\"img\" aria-label=\"{}\" shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{path}\"/></svg>",
+        "<svg class=\"qr\" viewBox=\"0 0 {size} {size}\" role=\"img\" aria-label=\"{}\" shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{path}\"/></svg>",
         escape(label)
     ))
 }
