@@ -81,7 +81,9 @@ fn the_favicon_and_the_manifest_are_served_and_valid() {
 
     let (_, _, home) = get(&base, "/programs/minju-chenjinggu/");
     // Tera escapes `/` in attributes; the browser reads the same address.
-    let home = String::from_utf8(home).expect("UTF-8").replace("&#x2F;", "/");
+    let home = String::from_utf8(home)
+        .expect("UTF-8")
+        .replace("&#x2F;", "/");
     for want in [
         "<link rel=\"manifest\" href=\"/manifest.webmanifest\">",
         "<meta name=\"theme-color\" content=\"",

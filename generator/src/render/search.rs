@@ -130,6 +130,16 @@ pub fn gram_hash(gram: &str) -> u32 {
     })
 }
 
+/// The shard `search.js` fetches for an already normalised query (lowercase, no tones, no
+/// spaces): its first Chinese character, else its first two letters.
+pub fn shard_for(query: &str, shards: usize) -> usize {
+    let gram: String = match query.chars().next() {
+        Some(c) if is_han(c) => c.to_string(),
+        _ => query.chars().take(2).collect(),
+    };
+    gram_hash(&gram) as usize % shards.max(1)
+}
+
 /// One shard for a small site (the whole index is one small file); at larger sizes about one
 /// shard per dozen entries, so each holds the entries of a few grams.
 pub fn shard_count(entries: usize) -> usize {
