@@ -336,8 +336,13 @@ fn every_binary_refuses_to_start_without_its_settings() {
 }
 
 #[test]
-fn the_planner_and_rebuild_binaries_refuse_to_start_alike() {
-    for binary in [env!("CARGO_BIN_EXE_planner"), env!("CARGO_BIN_EXE_rebuild")] {
+fn the_stream_and_schedule_binaries_refuse_to_start_alike() {
+    let binaries = [
+        env!("CARGO_BIN_EXE_planner"),
+        env!("CARGO_BIN_EXE_rebuild"),
+        env!("CARGO_BIN_EXE_counts"),
+    ];
+    for binary in binaries {
         let (ok, err) = start(binary, &[]);
         assert!(
             !ok && err.contains("cannot start") && err.contains(lambda::TABLE_VAR),
@@ -358,6 +363,10 @@ fn the_planner_and_rebuild_binaries_refuse_to_start_alike() {
         !ok && err.contains("DIANDAN_BUILD_HOOK_URL"),
         "the rebuild names its hook settings: {err}"
     );
+    let (ok, err) = start(env!("CARGO_BIN_EXE_counts"), &[]);
+    assert!(!ok && err.contains(lambda::TABLE_VAR), "{err}");
+    let (ok, err) = start(env!("CARGO_BIN_EXE_counts"), &[table]);
+    assert!(!ok && err.contains(lambda::SITE_BUCKET_VAR), "{err}");
 }
 
 /// The per-client limit of these tests: two writes per ten minutes from one client.

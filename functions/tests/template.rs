@@ -60,7 +60,8 @@ fn dynamodb_calls(function: Function) -> &'static [&'static str] {
         Function::Nominations | Function::Registrations => {
             &["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"]
         }
-        Function::Tallies => &["GetItem", "Query"],
+        // The tallies function and the counts function (which writes tallies.json) read counts.
+        Function::Tallies | Function::Counts => &["GetItem", "Query"],
         // Replies, hiding, forgetting a person (deletes), exports.
         Function::Admin => &["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
         // Assignments and the action log; the daily purge deletes expired personal data.

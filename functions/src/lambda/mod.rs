@@ -60,6 +60,9 @@ pub const ORIGIN_SECRET_VAR: &str = "DIANDAN_ORIGIN_SECRET";
 /// The origin secret being rotated out, still admitted (optional).
 pub const ORIGIN_PREVIOUS_VAR: &str = "DIANDAN_ORIGIN_SECRET_PREVIOUS";
 
+/// The counts function's bucket.
+pub const SITE_BUCKET_VAR: &str = "DIANDAN_SITE_BUCKET";
+
 /// The settings that may be secrets, and so may be named as Parameter Store parameters.
 pub const SECRET_VARS: [&str; 6] = [
     SECRET_VAR,
@@ -85,10 +88,12 @@ pub enum Function {
     Planner,
     /// The stream consumer that starts rebuilds (no HTTP).
     Rebuild,
+    /// The stream consumer that writes the live counts to the site's bucket (no HTTP).
+    Counts,
 }
 
 impl Function {
-    pub const ALL: [Function; 9] = [
+    pub const ALL: [Function; 10] = [
         Function::Orders,
         Function::Nominations,
         Function::Registrations,
@@ -98,19 +103,23 @@ impl Function {
         Function::Admin,
         Function::Planner,
         Function::Rebuild,
+        Function::Counts,
     ];
 
     /// Whether it turns phone numbers into person hashes, and so needs the HMAC secret.
     pub fn hashes_people(self) -> bool {
         !matches!(
             self,
-            Function::Tallies | Function::Planner | Function::Rebuild
+            Function::Tallies | Function::Planner | Function::Rebuild | Function::Counts
         )
     }
 
     /// Whether it answers HTTP requests, forwarded by CloudFront.
     pub fn behind_cdn(self) -> bool {
-        !matches!(self, Function::Planner | Function::Rebuild)
+        !matches!(
+            self,
+            Function::Planner | Function::Rebuild | Function::Counts
+        )
     }
 
     /// The binary's name, and the function's in the deployment template.
@@ -125,6 +134,7 @@ impl Function {
             Function::Admin => "admin",
             Function::Planner => "planner",
             Function::Rebuild => "rebuild",
+            Function::Counts => "counts",
         }
     }
 
@@ -138,7 +148,7 @@ impl Function {
             Function::Ratings => &["/api/ratings"],
             Function::Tallies => &["/api/tallies", "/api/health", "/api/openapi.json"],
             Function::Admin => &["/api/admin"],
-            Function::Planner | Function::Rebuild => &[],
+            Function::Planner | Function::Rebuild | Function::Counts => &[],
         }
     }
 
@@ -205,6 +215,8 @@ pub struct Config {
     pub edge: Option<Edge>,
     /// The rebuild function's build hook.
     pub build_hook: Option<HttpHook>,
+    /// The counts function's bucket (the site's), where it writes tallies.json.
+    pub site_bucket: Option<String>,
 }
 
 impl Config {
@@ -258,6 +270,13 @@ impl Config {
             Function::Rebuild => Some(HttpHook::from_lookup(&get).map_err(ConfigError::Hook)?),
             _ => None,
         };
+        let site_bucket = match function {
+            Function::Counts => Some(value(SITE_BUCKET_VAR).ok_or(ConfigError::Missing {
+                var: SITE_BUCKET_VAR,
+                what: "the site's S3 bucket, where tallies.json is written",
+            })?),
+            _ => None,
+        };
         let catalogue = match value(CATALOGUE_VAR) {
             Some(path) => PathBuf::from(path),
             None => default_catalogue(get("LAMBDA_TASK_ROOT")),
@@ -274,6 +293,7 @@ impl Config {
             threshold: value(THRESHOLD_VAR),
             edge,
             build_hook,
+            site_bucket,
         })
     }
 }

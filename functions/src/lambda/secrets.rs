@@ -77,7 +77,7 @@ impl Ssm {
 }
 
 /// The HTTPS client (rustls with ring, as the store's), which also speaks plain HTTP.
-fn http_client() -> aws_sdk_ssm::config::SharedHttpClient {
+pub fn http_client() -> aws_sdk_ssm::config::SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https()
