@@ -171,8 +171,14 @@ async fn applications_are_withdrawn_before_the_close_only() {
     );
     assert!(frozen.body.contains("list-frozen"));
     assert_eq!(status(&closed, &apps[1].1).await["status"], "applied");
+    let page = open.get(&apps[1].1).await;
+    assert!(page.body.contains("等待摇号"), "{}", page.body);
     let d = draw(&closed, "371").await.json();
     assert_eq!(d["ranking"].as_array().map(Vec::len), Some(11));
+    let last = d["ranking"][10].as_str().expect("a code");
+    let (_, url, _) = apps.iter().find(|(c, _, _)| c == last).expect("ours");
+    let page = closed.get(url).await;
+    assert!(page.body.contains("这次没有摇中"), "{}", page.body);
     // The same child again is refused: one application per child per course.
     let twice = open
         .post_json("/api/registrations", registration("13700000001", "李小红"))
