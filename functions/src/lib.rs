@@ -7,6 +7,7 @@ pub mod clock;
 pub mod counts;
 pub mod domain;
 pub mod lambda;
+pub mod lottery;
 pub mod planner;
 pub mod rebuild;
 pub mod store;
