@@ -4,6 +4,7 @@
 pub mod api;
 pub mod catalogue;
 pub mod clock;
+pub mod counts;
 pub mod domain;
 pub mod lambda;
 pub mod lottery;
