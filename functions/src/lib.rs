@@ -4,8 +4,10 @@
 pub mod api;
 pub mod catalogue;
 pub mod clock;
+pub mod counts;
 pub mod domain;
 pub mod lambda;
+pub mod lottery;
 pub mod planner;
 pub mod rebuild;
 pub mod store;

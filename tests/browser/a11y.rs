@@ -68,7 +68,7 @@ async fn settle(b: &Browser) {
         "the page and its live counts",
         "return document.readyState === 'complete' && (!document.querySelector('[data-tally]') ||
            performance.getEntriesByType('resource').some(function (e) {
-             return e.name.indexOf('/api/tallies') >= 0 && e.responseEnd > 0; }));",
+             return /tallies(\\.json)?$/.test(e.name) && e.responseEnd > 0; }));",
     )
     .await;
     tokio::time::sleep(Duration::from_millis(150)).await;

@@ -204,6 +204,33 @@ async fn reload_js() -> impl IntoResponse {
     )
 }
 
+/// `/tallies.json`, the live counts file that on AWS the counts function writes to the bucket:
+/// here read from the store at every request, so always current. The same bytes as
+/// `/api/tallies`; never cached, since nothing here debounces it.
+async fn tallies_file(State(live): State<Live>) -> axum::response::Response {
+    let body = match live.api.tallies().await {
+        Ok(tallies) => diandan_functions::counts::document(&tallies).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match body {
+        Ok(body) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    diandan_functions::counts::CONTENT_TYPE,
+                ),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!("tallies.json: {e}");
+            axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
 async fn site(State(live): State<Live>, uri: Uri) -> axum::response::Response {
     files::respond(&live.current, &uri)
 }
@@ -213,6 +240,10 @@ pub fn app(live: Live) -> Router {
     let own = Router::new()
         .route("/__diandan/reload.js", get(reload_js))
         .route("/__diandan/wait", get(wait))
+        .route(
+            &format!("/{}", diandan_functions::counts::FILE),
+            get(tallies_file),
+        )
         .fallback(site)
         .with_state(live.clone());
     let trust_proxy = client::trusted_proxy_from_env();
