@@ -8,6 +8,7 @@ pub mod domain;
 pub mod lambda;
 pub mod planner;
 pub mod rebuild;
+pub mod sms;
 pub mod store;
 
 pub use api::{router, ApiState};
