@@ -6,3 +6,4 @@ mod demand;
 mod limits;
 mod openapi;
 mod support;
+mod verify;
