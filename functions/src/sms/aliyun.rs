@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::http::{self, host_of};
 use super::sign::{canonical_pairs, hmac_sha256, sha256_hex};
-use super::{need, Message, Sms, SmsError, Template, ENDPOINT_VAR, SIGN_NAME_VAR};
+use super::{need, Message, Outgoing, Sms, SmsError, Template, ENDPOINT_VAR, SIGN_NAME_VAR};
 
 pub const DEFAULT_ENDPOINT: &str = "https://dysmsapi.aliyuncs.com";
 pub const KEY_ID_VAR: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
@@ -118,7 +118,7 @@ impl Aliyun {
         message: &Message,
         now: DateTime<Utc>,
         nonce: &str,
-    ) -> Result<(String, Vec<(String, String)>, Vec<u8>), SmsError> {
+    ) -> Result<Outgoing, SmsError> {
         let params: serde_json::Map<String, serde_json::Value> = (message.params.iter())
             .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
             .collect();

@@ -117,6 +117,9 @@ pub trait Sms: Send + Sync {
 
 pub type SharedSms = Arc<dyn Sms>;
 
+/// A request ready to send to a vendor: URL, headers (signature included) and body.
+pub type Outgoing = (String, Vec<(String, String)>, Vec<u8>);
+
 /// Which provider `DIANDAN_SMS` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Choice {

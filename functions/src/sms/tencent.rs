@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::http::{self, host_of};
 use super::sign::{hmac_sha256, sha256_hex};
-use super::{need, Message, Sms, SmsError, Template, ENDPOINT_VAR, SIGN_NAME_VAR};
+use super::{need, Message, Outgoing, Sms, SmsError, Template, ENDPOINT_VAR, SIGN_NAME_VAR};
 
 pub const DEFAULT_ENDPOINT: &str = "https://sms.tencentcloudapi.com";
 pub const SECRET_ID_VAR: &str = "TENCENTCLOUD_SECRET_ID";
@@ -113,11 +113,7 @@ impl Tencent {
     }
 
     /// The request for `message` at `timestamp`: URL, headers (with the signature) and body.
-    pub fn request(
-        &self,
-        message: &Message,
-        timestamp: i64,
-    ) -> Result<(String, Vec<(String, String)>, Vec<u8>), SmsError> {
+    pub fn request(&self, message: &Message, timestamp: i64) -> Result<Outgoing, SmsError> {
         // Tencent's template parameters are positional, in the order the template names them.
         let params: Vec<&str> = message.params.iter().map(|(_, v)| v.as_str()).collect();
         let body = serde_json::json!({
