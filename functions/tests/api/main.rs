@@ -3,7 +3,9 @@
 mod bad_input;
 mod courses;
 mod demand;
+mod guardian;
 mod limits;
+mod lottery;
 mod openapi;
 mod support;
 mod verify;
