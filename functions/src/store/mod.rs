@@ -10,6 +10,7 @@ mod snapshot;
 pub mod sqlite;
 mod staff;
 mod types;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,6 +29,7 @@ pub use snapshot::Snapshot;
 pub use sqlite::SqliteStore;
 pub use staff::*;
 pub use types::*;
+pub use verify::*;
 
 /// How long orders, nominations and ratings keep a person's key before cleanup may drop them.
 pub const PERSONAL_DATA_DAYS: i64 = 365;
@@ -186,6 +188,30 @@ pub trait Store: Send + Sync {
     /// Counts one attempt in its window (abuse limits) and returns how many the window holds
     /// now, this one included. Exact under concurrency, across processes and instances.
     async fn count_attempt(&self, attempt: Attempt) -> Result<u32, StoreError>;
+
+    /// Stores a fresh text-message code for a person, replacing any earlier one, unless the
+    /// per-number limits ([`CodeState::issue`]) forbid it. Atomic: two requests at once for
+    /// one number never both get through the one-a-minute rule.
+    async fn issue_code(&self, code: NewCode) -> Result<Issued, StoreError>;
+
+    /// Checks a submitted code's keyed hash against the person's current code at `at`
+    /// (seconds since the epoch), counting a wrong try ([`CodeState::check`]), atomically.
+    async fn check_code(
+        &self,
+        person: &PersonKey,
+        hash: &str,
+        at: i64,
+    ) -> Result<CodeCheck, StoreError>;
+
+    /// Remembers a verified device (by its token's keyed hash) until it expires.
+    async fn add_device(&self, device: NewDevice) -> Result<(), StoreError>;
+
+    /// Whose phone the device with this token hash proved, if it has not expired at `at`.
+    async fn device_person(
+        &self,
+        token_hash: &str,
+        at: i64,
+    ) -> Result<Option<PersonKey>, StoreError>;
 
     /// Everything kept under a person's key: what staff hand over on a request for access.
     async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError>;

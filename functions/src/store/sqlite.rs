@@ -13,6 +13,7 @@ mod public;
 mod schedule;
 mod schema;
 mod staff;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -354,6 +355,35 @@ impl Store for SqliteStore {
 
     async fn count_attempt(&self, attempt: Attempt) -> Result<u32, StoreError> {
         Ok(self.attempts.count(&attempt))
+    }
+
+    async fn issue_code(&self, code: NewCode) -> Result<Issued, StoreError> {
+        self.write(move |tx| verify::issue_code(tx, &code)).await
+    }
+
+    async fn check_code(
+        &self,
+        person: &PersonKey,
+        hash: &str,
+        at: i64,
+    ) -> Result<CodeCheck, StoreError> {
+        let (person, hash) = (person.clone(), hash.to_owned());
+        self.write(move |tx| verify::check_code(tx, &person, &hash, at))
+            .await
+    }
+
+    async fn add_device(&self, device: NewDevice) -> Result<(), StoreError> {
+        self.write(move |tx| verify::add_device(tx, &device)).await
+    }
+
+    async fn device_person(
+        &self,
+        token_hash: &str,
+        at: i64,
+    ) -> Result<Option<PersonKey>, StoreError> {
+        let hash = token_hash.to_owned();
+        self.read(move |tx| verify::device_person(tx, &hash, at))
+            .await
     }
 
     async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError> {

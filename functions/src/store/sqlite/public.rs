@@ -195,5 +195,6 @@ pub(super) fn purge_expired(tx: &Transaction<'_>, now: &Time) -> Result<u64, Sto
          WHERE contact_expires_at < ?1 AND (name IS NOT NULL OR person IS NOT NULL)",
         )?
         .execute(params![now])? as u64;
+    gone += super::verify::purge(tx, now)?;
     Ok(gone)
 }
