@@ -7,6 +7,7 @@
 //!
 //! The cases panic on failure, as tests do; they are public only so the macro can call them.
 
+mod activity;
 mod cases;
 mod courses;
 mod privacy;
@@ -14,6 +15,7 @@ mod public;
 mod schedule;
 mod staff;
 
+pub use activity::*;
 pub use cases::*;
 pub use courses::*;
 pub use privacy::*;
@@ -83,6 +85,7 @@ macro_rules! store_conformance_tests {
             concurrent_attempts_are_counted_exactly,
             person_data_holds_everything_of_one_person,
             forgetting_a_person_erases_them_and_fixes_tallies,
+            activity_counts_by_month_in_china_time,
         );
     };
     (@cases ($enabled:expr) $make:expr; $($case:ident),* $(,)?) => {

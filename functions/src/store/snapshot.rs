@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Assignment, Performance, PublicWish, RatingSummary, Tallies};
+use super::{Activity, Assignment, Performance, PublicWish, RatingSummary, Tallies};
 use crate::domain::SlotId;
 
 /// Everything the public pages show from the store, read at one moment. Nothing personal:
@@ -21,4 +21,7 @@ pub struct Snapshot {
     pub wishes: Vec<PublicWish>,
     /// Ratings of every rated slot.
     pub ratings: BTreeMap<SlotId, RatingSummary>,
+    /// Counts by month for the open data (absent in snapshots written before it existed).
+    #[serde(default)]
+    pub activity: Activity,
 }

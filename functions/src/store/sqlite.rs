@@ -354,15 +354,16 @@ impl Store for SqliteStore {
 
     /// One read transaction, so the build sees a single moment of the store.
     async fn snapshot(&self, limits: &TallyLimits) -> Result<Snapshot, StoreError> {
-        let (assignments, performances, raw, wishes, ratings) = self
+        let ((assignments, performances, raw, wishes, ratings), activity) = self
             .read(|tx| {
-                Ok((
+                let shown = (
                     schedule::assignments(tx)?,
                     schedule::performances(tx)?,
                     public::raw_counts(tx)?,
                     public::answered_wishes(tx)?,
                     public::rating_summaries(tx)?,
-                ))
+                );
+                Ok((shown, public::activity(tx)?))
             })
             .await?;
         Ok(Snapshot {
@@ -375,7 +376,12 @@ impl Store for SqliteStore {
             tallies: Tallies::assemble(raw, limits),
             wishes,
             ratings,
+            activity,
         })
+    }
+
+    async fn activity(&self) -> Result<Activity, StoreError> {
+        self.read(public::activity).await
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 pub mod catalogue;
+pub mod data;
 pub mod delta;
 pub mod feeds;
 pub mod items;
@@ -89,6 +90,7 @@ pub fn data_files(
     let mut files = feed_files(views);
     files.push(("catalogue.json".into(), cat.to_json().into_bytes()));
     files.push(("robots.txt".into(), robots(views).into_bytes()));
+    files.extend(data::files(views));
     files
 }
 
