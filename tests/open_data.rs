@@ -10,9 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use clap::Parser as _;
-use diandan_functions::domain::{
-    ChildAge, PersonName, Phone, ReplyText, Secret, Stars, WishText,
-};
+use diandan_functions::domain::{ChildAge, PersonName, Phone, ReplyText, Secret, Stars, WishText};
 use diandan_functions::store::{
     NewNomination, NewOrder, NewRating, NewRegistration, NewWish, SqliteStore, Store,
 };
@@ -65,7 +63,10 @@ async fn residents_take_part(store: &SqliteStore, secret: &Secret) {
         ("minju-chenjinggu", "ganzhe", 1),
     ];
     for (program, township, n) in orders {
-        store.order(order(secret, program, township, n)).await.unwrap();
+        store
+            .order(order(secret, program, township, n))
+            .await
+            .unwrap();
     }
     for n in 1..=4 {
         let nomination = NewNomination {
@@ -131,7 +132,10 @@ fn build(root: &Path, db: &Path, out: &Path) {
         "--out",
         out.to_str().unwrap(),
     ];
-    let code = diandan::cli::Cli::try_parse_from(args).unwrap().run().unwrap();
+    let code = diandan::cli::Cli::try_parse_from(args)
+        .unwrap()
+        .run()
+        .unwrap();
     assert_eq!(code, std::process::ExitCode::SUCCESS);
 }
 
@@ -144,13 +148,21 @@ fn read_csv(out: &Path, name: &str) -> Vec<BTreeMap<String, String>> {
     );
     let mut reader = csv::Reader::from_reader(&bytes[3..]);
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    assert_eq!(header.last().map(String::as_str), Some("built_at"), "{name}");
+    assert_eq!(
+        header.last().map(String::as_str),
+        Some("built_at"),
+        "{name}"
+    );
     reader
         .records()
         .map(|r| {
             let r = r.unwrap_or_else(|e| panic!("{name} parses as CSV: {e}"));
             assert_eq!(r.len(), header.len(), "{name}: every row has every column");
-            header.iter().cloned().zip(r.iter().map(String::from)).collect()
+            header
+                .iter()
+                .cloned()
+                .zip(r.iter().map(String::from))
+                .collect()
         })
         .collect()
 }
@@ -184,19 +196,35 @@ fn a_store_backed_build_publishes_open_data() {
     every_file_names_the_build_time(&out);
     no_phone_under_data(&out);
     let report = std::fs::read_to_string(out.join("data/report/2026-12/index.html")).unwrap();
-    assert!(report.contains("收到点单</th><td>5 人次"), "five distinct orders in December");
+    assert!(
+        report.contains("收到点单</th><td>5 人次"),
+        "five distinct orders in December"
+    );
     let home = std::fs::read_to_string(out.join("index.html")).unwrap();
-    assert!(home.contains("href=\"/data/\""), "the home page links the data page");
+    assert!(
+        home.contains("href=\"/data/\""),
+        "the home page links the data page"
+    );
 }
 
 fn charts_are_labelled_with_tables(out: &Path) {
     let page = std::fs::read_to_string(out.join("data/index.html")).unwrap();
     let charts: Vec<&str> = page.split("<svg class=\"chart\"").skip(1).collect();
-    assert!(charts.len() >= 4, "at least four charts, found {}", charts.len());
+    assert!(
+        charts.len() >= 4,
+        "at least four charts, found {}",
+        charts.len()
+    );
     for chart in &charts {
-        let label = chart.split("aria-label=\"").nth(1).and_then(|s| s.split('"').next());
+        let label = chart
+            .split("aria-label=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next());
         let label = label.expect("each chart has an accessible name");
-        assert!(chart.contains(&format!("<title>{label}</title>")), "and a <title>");
+        assert!(
+            chart.contains(&format!("<title>{label}</title>")),
+            "and a <title>"
+        );
         let after = chart.split("</svg>").nth(1).unwrap_or_default();
         let table = after.split("<table>").nth(1).unwrap_or_default();
         assert!(
@@ -211,41 +239,70 @@ fn orders_match_the_tallies(out: &Path, tallies: &Value) {
     let rows = read_csv(out, "orders.csv");
     let mut per_program: BTreeMap<String, u64> = BTreeMap::new();
     for r in &rows {
-        *per_program.entry(r["program_id"].clone()).or_default() += r["open_orders"].parse::<u64>().unwrap();
+        *per_program.entry(r["program_id"].clone()).or_default() +=
+            r["open_orders"].parse::<u64>().unwrap();
     }
     let programs = tallies["programs"].as_object().unwrap();
     for (program, tally) in programs {
         let total = tally["total"].as_u64().unwrap();
-        assert_eq!(per_program.get(program).copied().unwrap_or(0), total, "{program}");
+        assert_eq!(
+            per_program.get(program).copied().unwrap_or(0),
+            total,
+            "{program}"
+        );
     }
     assert!(per_program.keys().all(|p| programs.contains_key(p)));
-    assert_eq!(per_program["minju-chenjinggu"], 3, "a repeat order counts once");
+    assert_eq!(
+        per_program["minju-chenjinggu"], 3,
+        "a repeat order counts once"
+    );
 }
 
 fn wishes_stay_text(out: &Path) {
     let rows = read_csv(out, "wishes.csv");
     assert_eq!(rows.len(), 2, "answered wishes only, as on the wall");
-    let formula = rows.iter().find(|r| r["text"].contains("HYPERLINK")).unwrap();
-    assert_eq!(formula["text"], format!("'{FORMULA_WISH}"), "a leading apostrophe keeps it text");
+    let formula = rows
+        .iter()
+        .find(|r| r["text"].contains("HYPERLINK"))
+        .unwrap();
+    assert_eq!(
+        formula["text"],
+        format!("'{FORMULA_WISH}"),
+        "a leading apostrophe keeps it text"
+    );
     assert_eq!(formula["reply"], "'=1+1 我们会安排");
     assert_eq!(formula["name"], "郑*燕");
     let raw = String::from_utf8(std::fs::read(out.join("data/wishes.csv")).unwrap()).unwrap();
     assert!(!raw.contains(",\"=") && !raw.contains("\n=") && !raw.contains(",="));
-    let json: Value = serde_json::from_slice(&std::fs::read(out.join("data/wishes.json")).unwrap()).unwrap();
-    let texts: Vec<&str> = json["rows"].as_array().unwrap().iter().filter_map(|r| r["text"].as_str()).collect();
-    assert!(texts.contains(&FORMULA_WISH), "JSON carries the text as written: {texts:?}");
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("data/wishes.json")).unwrap()).unwrap();
+    let texts: Vec<&str> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["text"].as_str())
+        .collect();
+    assert!(
+        texts.contains(&FORMULA_WISH),
+        "JSON carries the text as written: {texts:?}"
+    );
     for name in ["nominations.csv", "courses.csv", "ratings.csv"] {
         assert!(!read_csv(out, name).is_empty(), "{name} has rows");
     }
 }
 
 fn every_file_names_the_build_time(out: &Path) {
-    let json: Value = serde_json::from_slice(&std::fs::read(out.join("data/orders.json")).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("data/orders.json")).unwrap()).unwrap();
     let built_at = json["built_at"].as_str().unwrap().to_owned();
-    assert!(chrono::DateTime::parse_from_rfc3339(&built_at).is_ok(), "{built_at}");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(&built_at).is_ok(),
+        "{built_at}"
+    );
     for name in ["orders", "nominations", "courses", "ratings", "wishes"] {
         let doc: Value =
-            serde_json::from_slice(&std::fs::read(out.join(format!("data/{name}.json"))).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(out.join(format!("data/{name}.json"))).unwrap())
+                .unwrap();
         assert_eq!(doc["built_at"], built_at.as_str(), "{name}.json");
         assert_eq!(doc["licence"], "CC BY 4.0");
         for row in read_csv(out, &format!("{name}.csv")) {
@@ -265,8 +322,16 @@ fn no_phone_under_data(out: &Path) {
         let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
         for n in 1..=9 {
             let digits = phone(n).digits().to_owned();
-            assert!(!text.contains(&digits[3..]), "{} shows {digits}", e.path().display());
+            assert!(
+                !text.contains(&digits[3..]),
+                "{} shows {digits}",
+                e.path().display()
+            );
         }
-        assert!(!text.contains("郑晓燕") && !text.contains("郑小明"), "{}", e.path().display());
+        assert!(
+            !text.contains("郑晓燕") && !text.contains("郑小明"),
+            "{}",
+            e.path().display()
+        );
     }
 }

@@ -16,7 +16,9 @@ const A4_PRINTABLE_PX: u32 = 703;
 pub fn pdf_pages(pdf: &[u8]) -> usize {
     let needle = b"/Type /Page";
     (0..pdf.len().saturating_sub(needle.len()))
-        .filter(|&i| &pdf[i..i + needle.len()] == needle && pdf.get(i + needle.len()) != Some(&b's'))
+        .filter(|&i| {
+            &pdf[i..i + needle.len()] == needle && pdf.get(i + needle.len()) != Some(&b's')
+        })
         .count()
 }
 
@@ -40,7 +42,11 @@ async fn tables_at_a4_width(b: &Browser) -> Result<u64, Vec<String>> {
          f.src = '{REPORT}';
          document.body.appendChild(f);"
     );
-    let found = b.client.execute_async(&script, vec![]).await.expect("the frame loads");
+    let found = b
+        .client
+        .execute_async(&script, vec![])
+        .await
+        .expect("the frame loads");
     let wide: Vec<String> = serde_json::from_value(found["wide"].clone()).unwrap_or_default();
     if wide.is_empty() {
         Ok(found["tables"].as_u64().unwrap_or(0))
@@ -61,7 +67,11 @@ pub async fn report_prints_on_a4(b: &Browser) {
         .shrink_to_fit(false)
         .build()
         .expect("an A4 print configuration");
-    let pdf = b.client.print(config).await.expect("Chromium prints to PDF");
+    let pdf = b
+        .client
+        .print(config)
+        .await
+        .expect("Chromium prints to PDF");
     assert!(pdf.starts_with(b"%PDF-"), "a PDF");
     let pages = pdf_pages(&pdf);
     assert!(

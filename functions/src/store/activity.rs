@@ -39,7 +39,9 @@ impl Activity {
 
 /// `2026-12` for a moment, read in China time whatever offset it was stored with.
 pub fn month_of(at: &Time) -> String {
-    at.with_timezone(&china_offset()).format("%Y-%m").to_string()
+    at.with_timezone(&china_offset())
+        .format("%Y-%m")
+        .to_string()
 }
 
 /// `2026-12` for a day.

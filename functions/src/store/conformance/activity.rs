@@ -42,8 +42,14 @@ pub async fn activity_counts_by_month_in_china_time(store: Shared) {
     // A repeat counts nothing: one person cannot inflate the figures.
     let again = store.order(order("minju", 2, day(4))).await.unwrap();
     assert!(again.duplicate);
-    store.nominate(nomination("lin", "nanyu", 1, 15)).await.unwrap();
-    store.nominate(nomination("lin", "nanyu", 1, 15)).await.unwrap();
+    store
+        .nominate(nomination("lin", "nanyu", 1, 15))
+        .await
+        .unwrap();
+    store
+        .nominate(nomination("lin", "nanyu", 1, 15))
+        .await
+        .unwrap();
     let answered = store.wish(wish(1, november)).await.unwrap();
     let hidden = store.wish(wish(2, day(2))).await.unwrap();
     store.wish(wish(3, day(5))).await.unwrap();
@@ -53,9 +59,18 @@ pub async fn activity_counts_by_month_in_china_time(store: Shared) {
 
     let a = store.activity().await.unwrap();
     let (nov, dec) = (&a.months["2026-11"], &a.months["2026-12"]);
-    assert_eq!((nov.orders, nov.nominations, nov.wishes, nov.answered), (1, 0, 1, 0));
-    assert_eq!((dec.orders, dec.nominations, dec.wishes, dec.answered), (2, 1, 1, 1));
-    assert_eq!(a.pending_wishes, 1, "the hidden wish is neither pending nor received");
+    assert_eq!(
+        (nov.orders, nov.nominations, nov.wishes, nov.answered),
+        (1, 0, 1, 0)
+    );
+    assert_eq!(
+        (dec.orders, dec.nominations, dec.wishes, dec.answered),
+        (2, 1, 1, 1)
+    );
+    assert_eq!(
+        a.pending_wishes, 1,
+        "the hidden wish is neither pending nor received"
+    );
     assert_eq!(a.months.len(), 2);
     let snapshot = store.snapshot(&TallyLimits::default()).await.unwrap();
     assert_eq!(snapshot.activity, a, "a build sees the same counts");

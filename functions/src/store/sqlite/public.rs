@@ -7,7 +7,8 @@ use rusqlite::{params, Transaction};
 use super::{count, parse_id, parse_time, personal_expiry};
 use crate::domain::{mask_name, ReplyText, SlotId};
 use crate::store::{
-    month_of, Activity, NewRating, NewWish, PublicWish, RatingSummary, RawCounts, StoreError, Time, WishId,
+    month_of, Activity, NewRating, NewWish, PublicWish, RatingSummary, RawCounts, StoreError, Time,
+    WishId,
 };
 
 pub(super) fn wish(tx: &Transaction<'_>, w: &NewWish) -> Result<WishId, StoreError> {
@@ -210,7 +211,9 @@ pub(super) fn activity(tx: &Transaction<'_>) -> Result<Activity, StoreError> {
     }
     let mut stmt = tx.prepare("SELECT created_at, replied_at FROM wishes WHERE hidden = 0")?;
     let wishes = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     for (asked, replied) in wishes {
         a.month(month_of(&parse_time(&asked)?)).wishes += 1;

@@ -87,7 +87,11 @@ pub fn to_csv(d: &Dataset, built_at: &str) -> Vec<u8> {
 pub fn to_json(d: &Dataset, built_at: &str, source: &str) -> Vec<u8> {
     let rows: Vec<Value> = (d.rows.iter())
         .map(|row| {
-            let fields = d.columns.iter().zip(row).map(|(c, v)| (c.to_string(), v.json()));
+            let fields = d
+                .columns
+                .iter()
+                .zip(row)
+                .map(|(c, v)| (c.to_string(), v.json()));
             Value::Object(fields.collect::<Map<_, _>>())
         })
         .collect();
@@ -110,7 +114,11 @@ mod tests {
             title: "诉求",
             columns: vec!["id", "text", "days"],
             rows: vec![
-                vec![Cell::Int(1), Cell::text("=HYPERLINK(\"x\")"), Cell::Num(1.5)],
+                vec![
+                    Cell::Int(1),
+                    Cell::text("=HYPERLINK(\"x\")"),
+                    Cell::Num(1.5),
+                ],
                 vec![Cell::Int(2), Cell::text("多放电影，\n谢谢"), Cell::Empty],
             ],
         }
@@ -121,7 +129,11 @@ mod tests {
         for c in FORMULA_STARTS {
             assert_eq!(guard(&format!("{c}1+1")), format!("'{c}1+1"));
         }
-        assert_eq!(guard("南屿镇 -1"), "南屿镇 -1", "only the first character matters");
+        assert_eq!(
+            guard("南屿镇 -1"),
+            "南屿镇 -1",
+            "only the first character matters"
+        );
     }
 
     #[test]
@@ -143,6 +155,9 @@ mod tests {
         assert_eq!(doc["rows"][0]["text"], "=HYPERLINK(\"x\")");
         assert_eq!(doc["rows"][0]["days"], 1.5);
         assert_eq!(doc["rows"][1]["days"], Value::Null);
-        assert_eq!((doc["built_at"].as_str(), doc["licence"].as_str()), (Some("t"), Some(LICENCE)));
+        assert_eq!(
+            (doc["built_at"].as_str(), doc["licence"].as_str()),
+            (Some("t"), Some(LICENCE))
+        );
     }
 }

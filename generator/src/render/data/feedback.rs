@@ -6,8 +6,8 @@ use diandan_functions::domain::mask_phones_in;
 use diandan_functions::store::PublicWish;
 
 use super::charts::{ChartView, Row};
-use super::tables::{chart, view};
 use super::csv::{Cell, Dataset};
+use super::tables::{chart, view};
 use crate::render::live::StoreData;
 use crate::render::views::Views;
 
@@ -44,8 +44,19 @@ pub fn ratings(v: &Views, data: &StoreData) -> (Dataset, ChartView) {
         rows.push(row);
     }
     let columns = vec![
-        "slot_id", "date", "township_id", "township", "kind", "title", "ratings", "average",
-        "stars_1", "stars_2", "stars_3", "stars_4", "stars_5",
+        "slot_id",
+        "date",
+        "township_id",
+        "township",
+        "kind",
+        "title",
+        "ratings",
+        "average",
+        "stars_1",
+        "stars_2",
+        "stars_3",
+        "stars_4",
+        "stars_5",
     ];
     let dataset = Dataset {
         name: "ratings",
@@ -84,7 +95,10 @@ fn stars_chart(histogram: [u32; 5]) -> ChartView {
     let table = if total == 0 {
         Vec::new()
     } else {
-        levels.iter().map(|(l, n)| vec![l.clone(), n.to_string()]).collect()
+        levels
+            .iter()
+            .map(|(l, n)| vec![l.clone(), n.to_string()])
+            .collect()
     };
     finish(
         "ratings",
@@ -146,7 +160,14 @@ pub fn wishes(v: &Views, data: &StoreData) -> (Dataset, ChartView) {
         })
         .collect();
     let columns = vec![
-        "wish_id", "township_id", "township", "name", "text", "asked_on", "reply", "replied_on",
+        "wish_id",
+        "township_id",
+        "township",
+        "name",
+        "text",
+        "asked_on",
+        "reply",
+        "replied_on",
         "days_to_answer",
     ];
     let dataset = Dataset {
@@ -157,7 +178,10 @@ pub fn wishes(v: &Views, data: &StoreData) -> (Dataset, ChartView) {
     };
     let answered = u32::try_from(data.wishes.len()).unwrap_or(u32::MAX);
     let days = median(data.wishes.iter().map(days_to_answer).collect());
-    (dataset, answered_chart(answered, data.activity.pending_wishes, days))
+    (
+        dataset,
+        answered_chart(answered, data.activity.pending_wishes, days),
+    )
 }
 
 fn answered_chart(answered: u32, pending: u32, median_days: Option<f64>) -> ChartView {
@@ -184,7 +208,13 @@ fn answered_chart(answered: u32, pending: u32, median_days: Option<f64>) -> Char
         Vec::new()
     } else {
         let share = share.map_or(String::new(), |s| format!("{s}%"));
-        let figures = [total.to_string(), answered.to_string(), pending.to_string(), share, days];
+        let figures = [
+            total.to_string(),
+            answered.to_string(),
+            pending.to_string(),
+            share,
+            days,
+        ];
         vec![std::iter::once("诉求".to_owned()).chain(figures).collect()]
     };
     finish(
@@ -193,7 +223,14 @@ fn answered_chart(answered: u32, pending: u32, median_days: Option<f64>) -> Char
         &["已回复", "待回复"],
         rows,
         caption,
-        &["项目", "收到", "已回复", "待回复", "回复率", "回复用时中位数（天）"],
+        &[
+            "项目",
+            "收到",
+            "已回复",
+            "待回复",
+            "回复率",
+            "回复用时中位数（天）",
+        ],
         table,
     )
 }
@@ -213,7 +250,11 @@ mod tests {
     #[test]
     fn share_answered_counts_pending_wishes() {
         let c = answered_chart(3, 1, Some(2.0));
-        assert!(c.caption.contains("4 条诉求") && c.caption.contains("75%"), "{}", c.caption);
+        assert!(
+            c.caption.contains("4 条诉求") && c.caption.contains("75%"),
+            "{}",
+            c.caption
+        );
         assert!(c.svg.contains("aria-label=\"诉求的回复\""));
         assert!(answered_chart(0, 0, None).svg.is_empty());
     }

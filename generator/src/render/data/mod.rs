@@ -106,7 +106,11 @@ pub fn jobs(v: &Views) -> Vec<Job<'_>> {
     )];
     out.extend(open.reports.iter().map(|r| {
         let ctx = json!({"section": "data", "report": r, "built_label": open.built_label});
-        page(format!("data/report/{}/index.html", r.month), "report.html", ctx)
+        page(
+            format!("data/report/{}/index.html", r.month),
+            "report.html",
+            ctx,
+        )
     }));
     out
 }

@@ -69,7 +69,12 @@ pub fn reports(c: &Content, v: &Views, data: &StoreData) -> Vec<Report> {
 fn report(c: &Content, v: &Views, data: &StoreData, month: String) -> Report {
     let slots: Vec<&SlotView> = v.slots.iter().filter(|s| s.month == month).collect();
     let courses = courses_in(c, v, &month);
-    let got = data.activity.months.get(&month).copied().unwrap_or_default();
+    let got = data
+        .activity
+        .months
+        .get(&month)
+        .copied()
+        .unwrap_or_default();
     let figures = figures(&slots, &courses, got, data);
     Report {
         label: month_label(&month),
@@ -136,7 +141,9 @@ fn figures(
         format!("{} 场，其中已举办 {done} 场", all.len())
     };
     let (rated, points) = (slots.iter().filter_map(|s| s.rating.as_ref()))
-        .fold((0u32, 0.0), |(n, p), r| (n + r.count, p + r.average * f64::from(r.count)));
+        .fold((0u32, 0.0), |(n, p), r| {
+            (n + r.count, p + r.average * f64::from(r.count))
+        });
     let rating = if rated == 0 {
         "本月还没有评分".to_owned()
     } else {
@@ -156,7 +163,10 @@ fn figures(
         fig("收到点将", format!("{} 人次", got.nominations)),
         fig(
             "少儿课程报名",
-            format!("{} 门课，已报名 {confirmed} 人，候补 {waitlisted} 人", courses.len()),
+            format!(
+                "{} 门课，已报名 {confirmed} 人，候补 {waitlisted} 人",
+                courses.len()
+            ),
         ),
         fig("群众评分", rating),
         fig("收到诉求", format!("{} 条", got.wishes)),

@@ -13,7 +13,12 @@ use crate::render::views::Views;
 /// How many programs the "most ordered" chart shows.
 const TOP_PROGRAMS: usize = 10;
 
-pub(super) fn view(chart: Chart, caption: String, head: &[&str], rows: Vec<Vec<String>>) -> ChartView {
+pub(super) fn view(
+    chart: Chart,
+    caption: String,
+    head: &[&str],
+    rows: Vec<Vec<String>>,
+) -> ChartView {
     let svg = if chart.rows.is_empty() {
         String::new()
     } else {
@@ -58,8 +63,9 @@ struct Demand<'a> {
 
 impl<'a> Demand<'a> {
     fn new(v: &Views, data: &'a StoreData) -> Self {
-        let tallies: BTreeMap<&str, &ProgramTally> =
-            (data.tallies.programs.iter()).map(|(k, t)| (k.as_str(), t)).collect();
+        let tallies: BTreeMap<&str, &ProgramTally> = (data.tallies.programs.iter())
+            .map(|(k, t)| (k.as_str(), t))
+            .collect();
         let mut programs: Vec<_> = (v.programs.iter())
             .filter_map(|p| {
                 let t = tallies.get(p.id.as_str())?;
@@ -92,7 +98,15 @@ impl<'a> Demand<'a> {
                 .filter(|(_, n)| **n > 0)
                 .map(|(tid, n)| {
                     let (pos, name) = self.township(tid.as_str());
-                    (pos, pid.as_str(), title.as_str(), category.as_str(), tid.to_string(), name, *n)
+                    (
+                        pos,
+                        pid.as_str(),
+                        title.as_str(),
+                        category.as_str(),
+                        tid.to_string(),
+                        name,
+                        *n,
+                    )
                 })
                 .collect();
             row.sort_by(|a, b| (a.0, &a.4).cmp(&(b.0, &b.4)));
@@ -118,7 +132,14 @@ pub fn orders(v: &Views, data: &StoreData) -> (Dataset, Vec<ChartView>) {
             ]
         })
         .collect();
-    let columns = vec!["township_id", "township", "program_id", "program", "category", "open_orders"];
+    let columns = vec![
+        "township_id",
+        "township",
+        "program_id",
+        "program",
+        "category",
+        "open_orders",
+    ];
     let dataset = Dataset {
         name: "orders",
         title: "各乡镇点单（节目 × 乡镇）",
@@ -134,15 +155,25 @@ pub fn orders(v: &Views, data: &StoreData) -> (Dataset, Vec<ChartView>) {
     (dataset, charts)
 }
 
-fn by_township(v: &Views, cells: &[(usize, &str, &str, &str, String, String, u32)], total: u32) -> ChartView {
+fn by_township(
+    v: &Views,
+    cells: &[(usize, &str, &str, &str, String, String, u32)],
+    total: u32,
+) -> ChartView {
     let counts: Vec<(String, u32)> = (v.townships.iter())
         .map(|t| {
             let n = cells.iter().filter(|c| c.4 == t.id).map(|c| c.6).sum();
             (t.name.clone(), n)
         })
         .collect();
-    let rows = counts.iter().map(|(name, n)| bar(name, *n, format!("{n}"))).collect();
-    let table = counts.iter().map(|(name, n)| vec![name.clone(), n.to_string()]).collect();
+    let rows = counts
+        .iter()
+        .map(|(name, n)| bar(name, *n, format!("{n}")))
+        .collect();
+    let table = counts
+        .iter()
+        .map(|(name, n)| vec![name.clone(), n.to_string()])
+        .collect();
     view(
         chart("orders-by-township", "各乡镇的点单", &["点单"], rows),
         format!("群众正在等待的点单共 {total} 人次（演出之后，那里的点单就算完成，不再计入）。"),
@@ -155,7 +186,10 @@ fn top_programs(d: &Demand) -> ChartView {
     let mut ranked: Vec<_> = d.programs.iter().filter(|p| p.3.total > 0).collect();
     ranked.sort_by_key(|p| std::cmp::Reverse(p.3.total));
     ranked.truncate(TOP_PROGRAMS);
-    let rows = ranked.iter().map(|p| bar(&p.1, p.3.total, p.3.total.to_string())).collect();
+    let rows = ranked
+        .iter()
+        .map(|p| bar(&p.1, p.3.total, p.3.total.to_string()))
+        .collect();
     let table = (ranked.iter())
         .map(|p| vec![p.1.clone(), p.2.clone(), p.3.total.to_string()])
         .collect();
@@ -177,8 +211,14 @@ fn by_category(v: &Views, d: &Demand) -> ChartView {
             (name, n)
         })
         .collect();
-    let rows = counts.iter().map(|(c, n)| bar(c, *n, n.to_string())).collect();
-    let table = counts.iter().map(|(c, n)| vec![c.clone(), n.to_string()]).collect();
+    let rows = counts
+        .iter()
+        .map(|(c, n)| bar(c, *n, n.to_string()))
+        .collect();
+    let table = counts
+        .iter()
+        .map(|(c, n)| vec![c.clone(), n.to_string()])
+        .collect();
     view(
         chart("categories", "各类节目的点单", &["点单"], rows),
         "同一类节目的点单加在一起。".into(),
@@ -205,7 +245,12 @@ pub fn nominations(v: &Views) -> (Dataset, ChartView) {
     let table = (ls.iter())
         .map(|l| {
             let done = if l.reached { "是" } else { "否" };
-            vec![l.name.clone(), l.nominations.to_string(), l.threshold.to_string(), done.into()]
+            vec![
+                l.name.clone(),
+                l.nominations.to_string(),
+                l.threshold.to_string(),
+                done.into(),
+            ]
         })
         .collect();
     let chart = view(
@@ -228,7 +273,13 @@ pub fn nominations(v: &Views) -> (Dataset, ChartView) {
     let dataset = Dataset {
         name: "nominations",
         title: "讲师点将",
-        columns: vec!["lecturer_id", "lecturer", "nominations", "threshold", "reached"],
+        columns: vec![
+            "lecturer_id",
+            "lecturer",
+            "nominations",
+            "threshold",
+            "reached",
+        ],
         rows,
     };
     (dataset, chart)
@@ -244,7 +295,10 @@ pub fn courses(v: &Views) -> (Dataset, ChartView) {
             }
             Row {
                 label: k.title.clone(),
-                values: vec![k.confirmed, k.places_left, k.waitlisted].into_iter().map(f64::from).collect(),
+                values: vec![k.confirmed, k.places_left, k.waitlisted]
+                    .into_iter()
+                    .map(f64::from)
+                    .collect(),
                 target: None,
                 shown,
             }
@@ -252,12 +306,22 @@ pub fn courses(v: &Views) -> (Dataset, ChartView) {
         .collect();
     let table = (v.courses.iter())
         .map(|k| {
-            let figures = [k.capacity.to_string(), k.confirmed.to_string(), k.places_left.to_string(), k.waitlisted.to_string()];
+            let figures = [
+                k.capacity.to_string(),
+                k.confirmed.to_string(),
+                k.places_left.to_string(),
+                k.waitlisted.to_string(),
+            ];
             std::iter::once(k.title.clone()).chain(figures).collect()
         })
         .collect();
     let chart = view(
-        chart("courses", "少儿课程的名额", &["已报名", "空余名额", "候补"], rows),
+        chart(
+            "courses",
+            "少儿课程的名额",
+            &["已报名", "空余名额", "候补"],
+            rows,
+        ),
         "每门课的名额里报上了多少、还空多少，以及排在候补里的孩子。".into(),
         &["课程", "名额", "已报名", "空余", "候补"],
         table,
@@ -280,7 +344,14 @@ pub fn courses(v: &Views) -> (Dataset, ChartView) {
         })
         .collect();
     let columns = vec![
-        "course_id", "course", "category", "capacity", "confirmed", "places_left", "waitlist_places", "waitlisted",
+        "course_id",
+        "course",
+        "category",
+        "capacity",
+        "confirmed",
+        "places_left",
+        "waitlist_places",
+        "waitlisted",
     ];
     let dataset = Dataset {
         name: "courses",
