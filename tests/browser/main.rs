@@ -175,7 +175,8 @@ async fn a_wish_answered_by_staff_appears_on_the_wish_wall_after_the_rebuild() {
 async fn the_monthly_report_prints_on_one_or_two_a4_pages_without_clipped_tables() {
     within_time_limit(async {
         let site = site();
-        let browser = Browser::launch(&site.server.base, false).await;
+        // JavaScript on: the measuring frame reports back from its load event.
+        let browser = Browser::launch(&site.server.base, true).await;
         print::report_prints_on_a4(&browser).await;
         browser.close().await;
     })

@@ -37,6 +37,7 @@ async fn tables_at_a4_width(b: &Browser) -> Result<u64, Vec<String>> {
                wide.push((t.caption ? t.caption.textContent : 'a table') + ': ' + t.scrollWidth + ' > ' + t.clientWidth);
              }}
            }});
+           f.remove();
            done({{ tables: tables.length, wide: wide }});
          }};
          f.src = '{REPORT}';
