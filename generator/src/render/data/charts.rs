@@ -147,8 +147,7 @@ pub fn svg(chart: &Chart) -> String {
     let l = layout(chart);
     let id = xml(&chart.id);
     let mut s = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {h}\" role=\"img\" aria-label=\"{t}\" \
-         xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title>\
+        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {h}\" role=\"img\" aria-label=\"{t}\"><title>{t}</title>\
          <defs><pattern id=\"{id}-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
          patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/>\
          <rect width=\"2.5\" height=\"6\" fill=\"{INK}\"/></pattern></defs>\

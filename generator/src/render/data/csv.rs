@@ -5,7 +5,6 @@ use serde_json::{json, Map, Value};
 
 /// What the downloads are published under.
 pub const LICENCE: &str = "CC BY 4.0";
-pub const LICENCE_URL: &str = "https://creativecommons.org/licenses/by/4.0/deed.zh-hans";
 
 /// One cell; numbers stay numbers in JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +96,7 @@ pub fn to_json(d: &Dataset, built_at: &str, source: &str) -> Vec<u8> {
         .collect();
     let doc = json!({
         "dataset": d.name, "title": d.title, "source": source, "built_at": built_at,
-        "licence": LICENCE, "licence_url": LICENCE_URL, "columns": d.columns, "rows": rows,
+        "licence": LICENCE, "columns": d.columns, "rows": rows,
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
