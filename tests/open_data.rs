@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use clap::Parser as _;
+use diandan_functions::catalogue::{Allocation, DEFAULT_MAX_PER_GUARDIAN};
 use diandan_functions::domain::{ChildAge, PersonName, Phone, ReplyText, Secret, Stars, WishText};
 use diandan_functions::store::{
     NewNomination, NewOrder, NewRating, NewRegistration, NewWish, SqliteStore, Store,
@@ -91,6 +92,8 @@ async fn residents_take_part(store: &SqliteStore, secret: &Secret) {
         child_age: ChildAge::new(9).unwrap(),
         at: china("2026-12-05"),
         expires_at: china("2027-03-01"),
+        allocation: Allocation::FirstCome,
+        max_per_guardian: DEFAULT_MAX_PER_GUARDIAN,
     };
     store.register(registration).await.unwrap();
     let rating = NewRating {

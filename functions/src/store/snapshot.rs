@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Activity, Assignment, Performance, PublicWish, RatingSummary, Tallies};
-use crate::domain::SlotId;
+use super::{Activity, Assignment, Lottery, Performance, PublicWish, RatingSummary, Tallies};
+use crate::domain::{CourseId, SlotId};
 
 /// Everything the public pages show from the store, read at one moment. Nothing personal:
 /// wishes carry masked names only, no contact details anywhere.
@@ -24,4 +24,7 @@ pub struct Snapshot {
     /// Counts by month for the open data (absent in snapshots written before it existed).
     #[serde(default)]
     pub activity: Activity,
+    /// Lottery courses: applications and list hash before the draw, the draw after it.
+    #[serde(default)]
+    pub lotteries: BTreeMap<CourseId, Lottery>,
 }

@@ -1,13 +1,13 @@
 //! What the store knows that the pages show: assignments the planner or staff made, tallies,
-//! answered wishes and ratings. Read once per build, before rendering.
+//! answered wishes, ratings and lottery courses' draws. Read once per build, before rendering.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use diandan_functions::catalogue::Catalogue;
-use diandan_functions::domain::{LecturerId, ProgramId, SlotId};
+use diandan_functions::domain::{CourseId, LecturerId, ProgramId, SlotId};
 use diandan_functions::store::{
-    Activity, Performance, PublicWish, RatingSummary, Store, Tallies, TallyLimits, Time,
+    Activity, Lottery, Performance, PublicWish, RatingSummary, Store, Tallies, TallyLimits, Time,
 };
 
 /// A slot filled by the planner or pinned by staff.
@@ -32,6 +32,8 @@ pub struct StoreData {
     pub activity: Activity,
     /// When the store was read: the moment the open data speaks for. `None` without a store.
     pub read_at: Option<Time>,
+    /// Lottery courses: applications and list hash, and the draw once made.
+    pub lotteries: BTreeMap<CourseId, Lottery>,
 }
 
 /// Where a build gets its store data from; the catalogue says which ids and limits matter.
@@ -97,6 +99,7 @@ impl DataSource for StoreSource {
             performances: snap.performances,
             activity: snap.activity,
             read_at,
+            lotteries: snap.lotteries,
         })
     }
 }
