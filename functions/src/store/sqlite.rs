@@ -399,16 +399,17 @@ impl Store for SqliteStore {
     /// One read transaction, so the build sees a single moment of the store.
     async fn snapshot(&self, limits: &TallyLimits) -> Result<Snapshot, StoreError> {
         let lotteries = limits.lotteries.clone();
-        let (assignments, performances, raw, wishes, ratings, lotteries) = self
+        let ((assignments, performances, raw, wishes, ratings, lotteries), activity) = self
             .read(move |tx| {
-                Ok((
+                let shown = (
                     schedule::assignments(tx)?,
                     schedule::performances(tx)?,
                     public::raw_counts(tx)?,
                     public::answered_wishes(tx)?,
                     public::rating_summaries(tx)?,
                     draw::lotteries(tx, &lotteries)?,
-                ))
+                );
+                Ok((shown, public::activity(tx)?))
             })
             .await?;
         Ok(Snapshot {
@@ -422,7 +423,12 @@ impl Store for SqliteStore {
             wishes,
             ratings,
             lotteries,
+            activity,
         })
+    }
+
+    async fn activity(&self) -> Result<Activity, StoreError> {
+        self.read(public::activity).await
     }
 }
 
