@@ -215,9 +215,10 @@ impl Store for SqliteStore {
         &self,
         lecturer: &LecturerId,
         person: &PersonKey,
+        token: &CancelToken,
     ) -> Result<u32, StoreError> {
-        let (lecturer, person) = (lecturer.clone(), person.clone());
-        self.write(move |tx| demand::withdraw(tx, &lecturer, &person))
+        let (lecturer, person, token) = (lecturer.clone(), person.clone(), token.clone());
+        self.write(move |tx| demand::withdraw(tx, &lecturer, &person, &token))
             .await
     }
 

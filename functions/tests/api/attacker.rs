@@ -201,3 +201,106 @@ async fn ipv4_clients_written_as_ipv6_are_limited_one_by_one() {
         "the plain IPv4 form is the same client"
     );
 }
+
+/// The names of a JSON answer's fields, and its status: what a stranger can compare.
+fn shape(answer: &super::support::Answer) -> (StatusCode, Vec<String>) {
+    let keys = answer.json().as_object().unwrap().keys().cloned().collect();
+    (answer.status, keys)
+}
+
+/// A stranger who knows a resident's number submits with it: the answer must be the one a
+/// number that never took part gets, for orders, nominations and ratings alike.
+#[tokio::test]
+async fn a_stranger_cannot_tell_whether_a_number_took_part() {
+    let app = app_with(|s| s.with_limits(limits("off", "off")));
+    let (resident, fresh) = ("13900139002", "13900139003");
+    let order = |phone: &str| super::support::order(phone);
+    let nominate = |phone: &str| json!({ "lecturer": "lin-xiuying", "township": "nanyu", "name": "张三", "phone": phone });
+    let rate =
+        |phone: &str| json!({ "slot": "2026-06-20-nanyu-stage", "phone": phone, "stars": 4 });
+    let cases: [(&str, &dyn Fn(&str) -> serde_json::Value); 3] = [
+        ("/api/orders", &order),
+        ("/api/nominations", &nominate),
+        ("/api/ratings", &rate),
+    ];
+    for (uri, body) in cases {
+        let real = app.post_json(uri, body(resident)).await;
+        assert_eq!(real.status, StatusCode::CREATED, "{}", real.body);
+        let stranger = app.post_json(uri, body(resident)).await;
+        let first_timer = app.post_json(uri, body(fresh)).await;
+        assert_eq!(
+            shape(&stranger),
+            shape(&first_timer),
+            "{uri}: {}",
+            stranger.body
+        );
+        assert!(
+            !stranger.body.contains("duplicate"),
+            "{uri}: {}",
+            stranger.body
+        );
+    }
+    let form = super::support::encode(&[
+        ("program", "pinghua-linzexu"),
+        ("township", "nanyu"),
+        ("name", "张三"),
+        ("phone", resident),
+    ]);
+    let first = app.post_form("/api/orders", &form).await.location();
+    let again = app.post_form("/api/orders", &form).await.location();
+    assert_eq!(first, again, "the form's receipt does not tell either");
+}
+
+/// The nominator's number alone, or with a token the stranger got by nominating with it
+/// himself, takes nothing back; and the answer is the one for a nomination never made.
+#[tokio::test]
+async fn only_the_nominators_token_withdraws_a_nomination() {
+    let app = app_with(|s| s.with_limits(limits("off", "off")));
+    let nominate = |phone: &str| json!({ "lecturer": "lin-xiuying", "township": "nanyu", "name": "张三", "phone": phone });
+    let resident = "13900139004";
+    let mine = app.post_json("/api/nominations", nominate(resident)).await;
+    assert_eq!(mine.status, StatusCode::CREATED, "{}", mine.body);
+    let token = mine.json()["withdraw_token"].as_str().unwrap().to_owned();
+    assert!(mine.json()["withdraw_url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&token));
+    let stolen = app.post_json("/api/nominations", nominate(resident)).await;
+    let stolen = stolen.json()["withdraw_token"].as_str().unwrap().to_owned();
+    let withdraw = |phone: &str, token: Option<&str>| {
+        let mut body = json!({ "phone": phone });
+        if let Some(token) = token {
+            body["token"] = json!(token);
+        }
+        super::support::json(Method::DELETE, "/api/nominations/lin-xiuying", &body)
+    };
+    let never = app.send(withdraw("13900139005", Some(&token))).await;
+    assert_eq!(never.status, StatusCode::NOT_FOUND);
+    let random = "f".repeat(32);
+    for attempt in [
+        None,
+        Some(stolen.as_str()),
+        Some(random.as_str()),
+        Some("short"),
+    ] {
+        let answer = app.send(withdraw(resident, attempt)).await;
+        assert_eq!(
+            (answer.status, &answer.body),
+            (never.status, &never.body),
+            "{attempt:?}"
+        );
+    }
+    let form = super::support::encode(&[("phone", resident), ("token", &stolen)]);
+    let by_form = app
+        .post_form("/api/nominations/lin-xiuying/withdraw", &form)
+        .await;
+    assert_eq!(by_form.status, StatusCode::NOT_FOUND, "{}", by_form.body);
+    let t = app.get_json("/api/tallies").await.json();
+    assert_eq!(
+        t["lecturers"]["lin-xiuying"]["nominations"], 1,
+        "still counted"
+    );
+    let own = app.send(withdraw(resident, Some(&token))).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert_eq!(own.json()["count"], 0);
+}

@@ -113,6 +113,10 @@ const MIGRATIONS: &[&str] = &[
         detail      TEXT NOT NULL
     );
     "#,
+    // 2: nominations keep the hash of the token that takes them back.
+    r#"
+    ALTER TABLE nominations ADD COLUMN token_hash TEXT;
+    "#,
 ];
 
 /// Brings the schema up to date, one transaction per migration.
