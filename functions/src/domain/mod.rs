@@ -3,14 +3,16 @@
 
 pub mod codes;
 pub mod ids;
+mod mask;
 pub mod person;
 pub mod phone;
 pub mod text;
 
 pub use codes::{CancelToken, CodeError, ConfirmationCode};
 pub use ids::{CourseId, IdError, LecturerId, PageId, ProgramId, SlotId, TownshipId};
+pub use mask::mask_phones_in;
 pub use person::{PersonKey, Secret, SecretError};
-pub use phone::{mask_phones_in, Phone, PhoneError};
+pub use phone::{Phone, PhoneError};
 pub use text::{
     mask_name, ChildAge, Comment, NumberError, PersonName, ReplyText, ShortText, Stars, Text,
     TextError, WishText,
