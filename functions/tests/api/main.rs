@@ -4,6 +4,8 @@ mod attacker;
 mod bad_input;
 mod courses;
 mod demand;
+mod guardian;
 mod limits;
+mod lottery;
 mod openapi;
 mod support;
