@@ -278,6 +278,7 @@ fn no_phone_or_name_leaves_the_store() {
 /// after `people/forget` no spelling of a forgotten number is left in the database, its WAL or
 /// its shared-memory file (checked while the store is still open, as under a running serve).
 fn forgotten_numbers_leave_the_store_files() {
+    use diandan_functions::catalogue::Allocation;
     use diandan_functions::domain::{ChildAge, Phone, Secret, WishText};
     use diandan_functions::store::conformance::{day, id, name};
     use diandan_functions::store::{NewRegistration, NewWish, SqliteStore, Store};
@@ -306,6 +307,8 @@ fn forgotten_numbers_leave_the_store_files() {
                 child_age: ChildAge::parse("9").unwrap(),
                 at: day(1),
                 expires_at: day(28),
+                allocation: Allocation::FirstCome,
+                max_per_guardian: 1,
             };
             store.register(registration).await.unwrap();
             let text = format!("希望多演闽剧，电话{}", typed(i));

@@ -208,6 +208,9 @@ fn shape(answer: &super::support::Answer) -> (StatusCode, Vec<String>) {
     (answer.status, keys)
 }
 
+/// A request body for a phone number.
+type Body = dyn Fn(&str) -> serde_json::Value;
+
 /// A stranger who knows a resident's number submits with it: the answer must be the one a
 /// number that never took part gets, for orders, nominations and ratings alike.
 #[tokio::test]
@@ -218,7 +221,7 @@ async fn a_stranger_cannot_tell_whether_a_number_took_part() {
     let nominate = |phone: &str| json!({ "lecturer": "lin-xiuying", "township": "nanyu", "name": "张三", "phone": phone });
     let rate =
         |phone: &str| json!({ "slot": "2026-06-20-nanyu-stage", "phone": phone, "stars": 4 });
-    let cases: [(&str, &dyn Fn(&str) -> serde_json::Value); 3] = [
+    let cases: [(&str, &Body); 3] = [
         ("/api/orders", &order),
         ("/api/nominations", &nominate),
         ("/api/ratings", &rate),
