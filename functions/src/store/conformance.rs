@@ -61,6 +61,7 @@ macro_rules! store_conformance_tests {
             concurrent_nominations_cross_the_threshold_once,
             withdrawal_is_allowed_before_the_threshold_only,
             withdrawing_nothing_is_not_found,
+            withdrawal_needs_the_nominations_own_token,
             registrations_confirm_then_waitlist_then_refuse,
             concurrent_registrations_never_exceed_capacity,
             same_child_twice_is_a_duplicate,

@@ -79,12 +79,14 @@ pub trait Store: Send + Sync {
     /// lecturer, and that nomination records a lecture request.
     async fn nominate(&self, nomination: NewNomination) -> Result<NominationOutcome, StoreError>;
 
-    /// Takes a nomination back; `Frozen` once the threshold was crossed, `NotFound` if the
-    /// person had none. Returns the lecturer's remaining count.
+    /// Takes a nomination back with the token given when it was made; `Frozen` once the
+    /// threshold was crossed, `NotFound` if the person had none or the token is not its own
+    /// (alike, so a wrong token says nothing). Returns the lecturer's remaining count.
     async fn withdraw_nomination(
         &self,
         lecturer: &LecturerId,
         person: &PersonKey,
+        token: &CancelToken,
     ) -> Result<u32, StoreError>;
 
     /// Confirms while places remain, then waitlists, then refuses with `Full`; the same child
