@@ -10,6 +10,7 @@ pub mod lambda;
 pub mod lottery;
 pub mod planner;
 pub mod rebuild;
+pub mod sms;
 pub mod store;
 
 pub use api::{router, ApiState};

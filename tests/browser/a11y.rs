@@ -33,6 +33,8 @@ const PAGES: &[(&str, &str)] = &[
     ("course poster", "/courses/hanjia-shaoer-guzheng/poster/"),
     ("search with results", "/search/?q=minju"),
     ("search without results", "/search/?q=zzzz"),
+    ("open data", "/data/"),
+    ("monthly report", "/data/report/2026-12/"),
     ("404", "/no-such-page/"),
 ];
 

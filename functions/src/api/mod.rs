@@ -22,6 +22,7 @@ mod ratings;
 mod registrations;
 mod respond;
 mod state;
+pub mod verify;
 mod wishes;
 
 use axum::extract::State;
@@ -85,6 +86,7 @@ fn endpoints() -> Vec<Endpoint> {
         Endpoint::post("/api/wishes", wishes::post),
         Endpoint::get("/api/wishes/receipt", wishes::receipt),
         Endpoint::post("/api/ratings", ratings::post),
+        Endpoint::post("/api/verify", verify::post),
         Endpoint::get("/api/ratings/receipt", ratings::receipt),
     ]
 }

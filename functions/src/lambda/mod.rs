@@ -191,6 +191,19 @@ pub async fn state_from(function: Function, config: Config) -> Result<ApiState, 
     if let Some(check) = config.human_check {
         state = state.with_human_check(Arc::new(check));
     }
+    // On Lambda nothing is printed for anyone to read: a provider must be chosen.
+    let sms = crate::sms::from_lookup(|v| std::env::var(v).ok(), crate::sms::Choice::Off)
+        .map_err(ConfigError::Guard)?;
+    match sms {
+        Some(sms) => state = state.with_sms(sms),
+        None if !state.catalogue().site.verify.is_empty() => {
+            return Err(ConfigError::Guard(format!(
+                "the catalogue asks for text-message codes but {}=off: set it to aliyun or tencent",
+                crate::sms::PROVIDER_VAR
+            )))
+        }
+        None => {}
+    }
     Ok(with_admin_token(function, state, config.admin_token))
 }
 

@@ -227,6 +227,7 @@ impl State {
             remove.extend(render::search::stale(good.paths.iter(), &search));
             put.extend(search);
         }
+        put.extend(render::data::files(&views));
         let paths = with_sitemap(&views, good.paths, &remove, &mut put);
         let patch = Patch {
             put,

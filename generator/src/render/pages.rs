@@ -108,6 +108,7 @@ pub fn jobs<'a>(v: &'a Views, c: &'a Content) -> Vec<Job<'a>> {
             .into_iter()
             .chain([super::search::page(v)]),
     );
+    out.extend(super::data::jobs(v));
     out
 }
 

@@ -63,6 +63,7 @@ fn content_type(path: &str) -> &'static str {
         "ics" => "text/calendar; charset=utf-8",
         "ico" => "image/x-icon",
         "webmanifest" => "application/manifest+json",
+        "csv" => "text/csv; charset=utf-8",
         _ => "application/octet-stream",
     }
 }

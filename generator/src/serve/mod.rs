@@ -18,6 +18,7 @@ use diandan_functions::api::{router as api_router, ApiState, Limits};
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::clock::{china_offset, fixed_clock};
 use diandan_functions::domain::Secret;
+use diandan_functions::sms;
 use diandan_functions::store::Store;
 use serde::Deserialize;
 use tokio::sync::watch;
@@ -263,6 +264,12 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         .with_admin_token(opts.admin_token)
         .with_limits(Limits::from_lookup(|v| std::env::var(v).ok()).map_err(anyhow::Error::msg)?)
         .with_on_change(hook);
+    // With nothing set, text messages go to this terminal, so the site works with no account.
+    let sms = sms::from_lookup(|v| std::env::var(v).ok(), sms::Choice::Console)
+        .map_err(anyhow::Error::msg)?;
+    if let Some(sms) = sms.clone() {
+        api = api.with_sms(sms);
+    }
     if let Some(day) = opts.today {
         let ten = day.and_hms_opt(10, 0, 0).unwrap_or_default();
         let at = chrono::TimeZone::from_local_datetime(&china_offset(), &ten).single();
@@ -273,6 +280,16 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     let live = Live::new(opts.root.clone(), api, opts.today);
     let first = live.clone();
     tokio::task::spawn_blocking(move || first.rebuild()).await?;
+    let verify = live.api.catalogue().site.verify.clone();
+    if sms.is_none() && !verify.is_empty() {
+        let forms: Vec<&str> = verify.iter().map(|f| f.as_str()).collect();
+        anyhow::bail!(
+            "content/site.yaml asks for text-message codes (verify: {}) but {}=off: set it to \
+             aliyun, tencent or console, or take `verify` out of site.yaml",
+            forms.join(", "),
+            sms::PROVIDER_VAR
+        );
+    }
     let on_staff_change = live.clone();
     let _rebuilds = on_change::rebuild_on_signal(signal, move || on_staff_change.rebuild());
     let _watcher = watch_files::watch(&opts.root, live.clone())?;
