@@ -11,7 +11,9 @@ use std::path::Path;
 
 use clap::Parser as _;
 use diandan_functions::catalogue::{Allocation, DEFAULT_MAX_PER_GUARDIAN};
-use diandan_functions::domain::{ChildAge, PersonName, Phone, ReplyText, Secret, Stars, WishText};
+use diandan_functions::domain::{
+    CancelToken, ChildAge, PersonName, Phone, ReplyText, Secret, Stars, WishText,
+};
 use diandan_functions::store::{
     NewNomination, NewOrder, NewRating, NewRegistration, NewWish, SqliteStore, Store,
 };
@@ -78,6 +80,7 @@ async fn residents_take_part(store: &SqliteStore, secret: &Secret) {
             topic: None,
             threshold: 15,
             at: china("2026-12-04"),
+            withdraw: CancelToken::random(),
         };
         store.nominate(nomination).await.unwrap();
     }
