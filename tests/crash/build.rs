@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use diandan::bench::synth;
+use diandan::cli::bench::synth;
 
 use crate::support::child::Diandan;
 use crate::support::repo_root;

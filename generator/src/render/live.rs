@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::domain::{LecturerId, ProgramId, SlotId};
-use diandan_functions::store::{PublicWish, RatingSummary, Store, Tallies, TallyLimits};
+use diandan_functions::store::{
+    PublicWish, RatingSummary, Store, StoreError, Tallies, TallyLimits,
+};
 
 /// A slot filled by the planner or pinned by staff.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,9 +28,16 @@ pub struct StoreData {
     pub assignments: BTreeMap<SlotId, Assigned>,
 }
 
+/// Why the store's part of a build could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("the store's snapshot failed")]
+    Snapshot(#[from] StoreError),
+}
+
 /// Where a build gets its store data from; the catalogue says which ids and limits matter.
 pub trait DataSource: Send + Sync {
-    fn read(&self, catalogue: &Catalogue) -> anyhow::Result<StoreData>;
+    fn read(&self, catalogue: &Catalogue) -> Result<StoreData, ReadError>;
 
     /// A value that changes whenever `read` could answer differently, if the source can say
     /// so cheaply; `None` means every build must render (a live store).
@@ -41,7 +50,7 @@ pub trait DataSource: Send + Sync {
 pub struct NoStore;
 
 impl DataSource for NoStore {
-    fn read(&self, _: &Catalogue) -> anyhow::Result<StoreData> {
+    fn read(&self, _: &Catalogue) -> Result<StoreData, ReadError> {
         Ok(StoreData::default())
     }
 
@@ -57,7 +66,7 @@ pub struct StoreSource {
 }
 
 impl DataSource for StoreSource {
-    fn read(&self, catalogue: &Catalogue) -> anyhow::Result<StoreData> {
+    fn read(&self, catalogue: &Catalogue) -> Result<StoreData, ReadError> {
         let limits = TallyLimits::from_catalogue(catalogue);
         let store = Arc::clone(&self.store);
         let snap = self
