@@ -2,6 +2,7 @@
 //! rules for what residents type (phones, names, texts, stars, ages, codes).
 
 pub mod codes;
+pub mod draw;
 pub mod ids;
 pub mod person;
 pub mod phone;

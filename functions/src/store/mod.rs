@@ -11,12 +11,13 @@ pub mod sqlite;
 mod staff;
 mod types;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 
 use crate::domain::{
-    CancelToken, ConfirmationCode, LecturerId, PersonKey, ProgramId, ReplyText, SlotId, TownshipId,
+    CancelToken, ConfirmationCode, CourseId, LecturerId, PersonKey, ProgramId, ReplyText, SlotId,
+    TownshipId,
 };
 
 pub use dynamo::DynamoStore;
@@ -46,6 +47,10 @@ pub enum StoreError {
     AlreadyCancelled,
     #[error("the token does not match")]
     BadToken,
+    #[error("this guardian already holds the most registrations a course allows ({max})")]
+    GuardianLimit { max: u32 },
+    #[error("the course was already drawn")]
+    AlreadyDrawn,
     #[error("the store failed: {0}")]
     Backend(String),
 }
@@ -95,6 +100,18 @@ pub trait Store: Send + Sync {
         code: &ConfirmationCode,
         token: &CancelToken,
     ) -> Result<RegistrationView, StoreError>;
+
+    /// Draws a lottery course: ranks its applications by the published rule and, in one
+    /// transaction (or under one conditional write), records the draw and gives each
+    /// application its outcome. `AlreadyDrawn` if the course was drawn: the first draw stands.
+    async fn draw(&self, request: DrawRequest) -> Result<Draw, StoreError>;
+
+    /// For each of `courses` (lottery courses): the applications waiting and their list hash,
+    /// or the draw once made.
+    async fn lotteries(
+        &self,
+        courses: &BTreeSet<CourseId>,
+    ) -> Result<BTreeMap<CourseId, Lottery>, StoreError>;
 
     /// Records a wish; it stays unpublished until staff reply.
     async fn wish(&self, wish: NewWish) -> Result<WishId, StoreError>;
@@ -193,6 +210,7 @@ pub trait Store: Send + Sync {
             tallies: self.tallies(limits).await?,
             wishes: self.answered_wishes().await?,
             ratings: self.rating_summaries().await?,
+            lotteries: self.lotteries(&limits.lotteries).await?,
         })
     }
 }

@@ -1,10 +1,11 @@
 //! The staff API under `/api/admin/`, behind a bearer token: answer and hide wishes, pin and
 //! unpin slots, mark them done, run the planner, export CSV, read the action log, and hand
-//! over or erase one person's data on their request. Every
+//! over or erase one person's data on their request, draw a lottery course. Every
 //! change is recorded in the action log, and changes the site shows call the `on_change` hook.
 
 mod auth;
 mod csv;
+mod draw;
 mod export;
 mod log;
 mod people;
@@ -44,6 +45,7 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
         Endpoint::delete("/api/admin/slots/{slot}/pin", slots::unpin),
         Endpoint::post("/api/admin/slots/{slot}/done", slots::done),
         Endpoint::post("/api/admin/plan", plan::run),
+        Endpoint::post("/api/admin/courses/{course}/draw", draw::run),
         Endpoint::get("/api/admin/export/{file}", export::download),
         Endpoint::get("/api/admin/log", log::list),
         Endpoint::post("/api/admin/people/export", people::export),
