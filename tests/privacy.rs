@@ -1,8 +1,8 @@
 //! Privacy end to end: residents post 20 phone numbers with their names through every form of a
 //! real `diandan serve` (logging at `trace`), staff answer the wishes, and a store-backed
 //! `diandan build` (also at `trace`) publishes the site. No phone number, in any common
-//! spelling, and no full name appears in any output file, any log line or any answer; names
-//! show only masked (王*).
+//! spelling, and no full name appears in any output file (the open data under `/data/` included),
+//! any log line or any answer; names show only masked (王*).
 //!
 //! `harness = false`: this binary is also the `diandan` command its test starts.
 
@@ -257,6 +257,15 @@ fn no_phone_or_name_leaves_the_store() {
         .find(|(p, _)| p.ends_with("wishes/index.html"))
         .unwrap();
     let wall = wall.1.clone();
+    // The open data are scanned with the rest, and carry the answered wishes.
+    let open_data = (files.iter())
+        .filter(|(p, _)| p.contains("/data/"))
+        .filter(|(_, text)| text.contains("收到，文化馆会安排。"))
+        .count();
+    assert!(
+        open_data >= 2,
+        "wishes.csv and wishes.json list the answered wishes"
+    );
     let traced = serve_log.iter().any(|l| l.contains(" TRACE "));
     assert!(traced, "trace logging is on: {serve_log:?}");
     let mut everywhere = files;

@@ -6,21 +6,25 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use serde::Serialize;
 
 use super::facts;
 use super::fields::Checker;
 use super::forms::{self, Control, FieldSpec, FormSpec};
+use super::guard::ClientAddr;
 use super::html::{self, escape};
 use super::input::{parse_query, read_submission, Fields, Mode};
 use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
+use super::verify::{self, Caller, Verified};
+use crate::catalogue::FormKind;
 use crate::catalogue::{Catalogue, LecturerFacts};
 use crate::domain::{LecturerId, PersonName, ShortText};
 use crate::store::NewNomination;
 
-const FIELDS: &[&str] = &["lecturer", "township", "name", "phone", "topic"];
+const FIELDS: &[&str] = &["lecturer", "township", "name", "phone", "topic", "code"];
 
 #[derive(Serialize)]
 struct NominationAnswer {
@@ -43,6 +47,7 @@ fn receipt_url(lecturer: &LecturerId, flag: Option<&str>) -> String {
 
 pub(super) async fn post(
     State(state): State<ApiState>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -51,17 +56,20 @@ pub(super) async fn post(
         Err(rejected) => return respond::rejected(&state, rejected),
     };
     let catalogue = state.catalogue();
-    match nominate(&state, &catalogue, &fields).await {
-        Ok(answer) if mode == Mode::Json => {
+    let caller = Caller::new(mode, &headers, client);
+    match nominate(&state, &catalogue, &fields, &caller).await {
+        Ok((answer, verified)) if mode == Mode::Json => {
             let status = if answer.duplicate {
                 StatusCode::OK
             } else {
                 StatusCode::CREATED
             };
-            respond::json(status, &answer)
+            verified.json(&state, status, &answer)
         }
-        Ok(answer) => respond::see_other(&answer.receipt_url),
-        Err(err) => respond::fail(&state, mode, err, &fields, || form(&catalogue)),
+        Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_url),
+        Err(err) => verify::fail(&state, mode, FormKind::Nominations, err, &fields, || {
+            form(&catalogue)
+        }),
     }
 }
 
@@ -69,7 +77,8 @@ async fn nominate(
     state: &ApiState,
     catalogue: &Catalogue,
     fields: &Fields,
-) -> Result<NominationAnswer, ApiError> {
+    caller: &Caller<'_>,
+) -> Result<(NominationAnswer, Verified), ApiError> {
     let mut c = Checker::new(fields);
     c.honeypot();
     let lecturer = c.choice("lecturer", &catalogue.lecturers);
@@ -83,6 +92,7 @@ async fn nominate(
         return Err(c.into_error());
     };
     c.finish()?;
+    let verified = verify::require_for(state, FormKind::Nominations, fields, caller).await?;
     let nomination = NewNomination {
         lecturer: lecturer.clone(),
         township,
@@ -94,7 +104,7 @@ async fn nominate(
     };
     let out = (state.store().nominate(nomination).await)
         .map_err(|e| ApiError::from_store(e, Subject::Nomination))?;
-    Ok(NominationAnswer {
+    let answer = NominationAnswer {
         duplicate: out.duplicate,
         receipt_url: receipt_url(&lecturer, out.duplicate.then_some("duplicate")),
         lecturer,
@@ -102,7 +112,8 @@ async fn nominate(
         threshold: out.threshold,
         reached: out.count >= out.threshold,
         crossed: out.crossed,
-    })
+    };
+    Ok((answer, verified))
 }
 
 fn form(catalogue: &Catalogue) -> FormSpec {

@@ -4,21 +4,25 @@ use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use serde::Serialize;
 
 use super::facts::{self, SlotSummary};
 use super::fields::Checker;
 use super::forms::{Control, FieldSpec, FormSpec};
+use super::guard::ClientAddr;
 use super::html::{self, escape};
 use super::input::{parse_query, read_submission, Fields, Mode};
 use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
+use super::verify::{self, Caller, Verified};
 use crate::catalogue::Catalogue;
+use crate::catalogue::FormKind;
 use crate::domain::{PersonName, ProgramId, ShortText, TownshipId};
 use crate::store::NewOrder;
 
-const FIELDS: &[&str] = &["program", "township", "name", "phone", "note"];
+const FIELDS: &[&str] = &["program", "township", "name", "phone", "note", "code"];
 
 #[derive(Serialize)]
 struct OrderAnswer {
@@ -33,6 +37,7 @@ struct OrderAnswer {
 
 pub(super) async fn post(
     State(state): State<ApiState>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -41,17 +46,20 @@ pub(super) async fn post(
         Err(rejected) => return respond::rejected(&state, rejected),
     };
     let catalogue = state.catalogue();
-    match place(&state, &catalogue, &fields).await {
-        Ok(answer) if mode == Mode::Json => {
+    let caller = Caller::new(mode, &headers, client);
+    match place(&state, &catalogue, &fields, &caller).await {
+        Ok((answer, verified)) if mode == Mode::Json => {
             let status = if answer.duplicate {
                 StatusCode::OK
             } else {
                 StatusCode::CREATED
             };
-            respond::json(status, &answer)
+            verified.json(&state, status, &answer)
         }
-        Ok(answer) => respond::see_other(&answer.receipt_url),
-        Err(err) => respond::fail(&state, mode, err, &fields, || form(&catalogue)),
+        Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_url),
+        Err(err) => verify::fail(&state, mode, FormKind::Orders, err, &fields, || {
+            form(&catalogue)
+        }),
     }
 }
 
@@ -59,8 +67,10 @@ async fn place(
     state: &ApiState,
     catalogue: &Catalogue,
     fields: &Fields,
-) -> Result<OrderAnswer, ApiError> {
+    caller: &Caller<'_>,
+) -> Result<(OrderAnswer, Verified), ApiError> {
     let order = check(state, catalogue, fields)?;
+    let verified = verify::require_for(state, FormKind::Orders, fields, caller).await?;
     let (program, township) = (order.program.clone(), order.township.clone());
     let outcome =
         (state.store().order(order).await).map_err(|e| ApiError::from_store(e, Subject::Order))?;
@@ -73,7 +83,7 @@ async fn place(
     if outcome.duplicate {
         pairs.push(("duplicate", "1"));
     }
-    Ok(OrderAnswer {
+    let answer = OrderAnswer {
         duplicate: outcome.duplicate,
         receipt_url: format!("/api/orders/receipt?{}", respond::query(&pairs)),
         program,
@@ -81,7 +91,8 @@ async fn place(
         township_count: outcome.township_count,
         program_total: outcome.program_total,
         next_stage: next,
-    })
+    };
+    Ok((answer, verified))
 }
 
 fn check(state: &ApiState, catalogue: &Catalogue, fields: &Fields) -> Result<NewOrder, ApiError> {

@@ -11,6 +11,7 @@ use super::html::Chrome;
 use crate::catalogue::Catalogue;
 use crate::clock::{system_clock, Clock};
 use crate::domain::Secret;
+use crate::sms::SharedSms;
 use crate::store::{Store, StoreError, Tallies, TallyLimits};
 
 /// Called after an admin action that changes what the site shows (a pin, a reply, …).
@@ -32,6 +33,7 @@ pub struct ApiState {
     on_change: Option<OnChange>,
     limits: Limits,
     human_check: Option<SharedHumanCheck>,
+    sms: Option<SharedSms>,
 }
 
 impl ApiState {
@@ -47,6 +49,7 @@ impl ApiState {
             on_change: None,
             limits: Limits::default(),
             human_check: None,
+            sms: None,
         }
     }
 
@@ -101,6 +104,17 @@ impl ApiState {
     pub fn with_human_check(mut self, check: SharedHumanCheck) -> Self {
         self.human_check = Some(check);
         self
+    }
+
+    /// Sends text-message codes with `sms`. Without it, forms that the catalogue says need a
+    /// code cannot be verified: `POST /api/verify` answers 503.
+    pub fn with_sms(mut self, sms: SharedSms) -> Self {
+        self.sms = Some(sms);
+        self
+    }
+
+    pub(super) fn sms(&self) -> Option<&SharedSms> {
+        self.sms.as_ref()
     }
 
     pub(super) fn limits(&self) -> Limits {

@@ -4,12 +4,14 @@
 pub mod codes;
 pub mod draw;
 pub mod ids;
+pub mod otp;
 pub mod person;
 pub mod phone;
 pub mod text;
 
 pub use codes::{CancelToken, CodeError, ConfirmationCode};
 pub use ids::{CourseId, IdError, LecturerId, PageId, ProgramId, SlotId, TownshipId};
+pub use otp::{DeviceToken, OneTimeCode};
 pub use person::{PersonKey, Secret, SecretError};
 pub use phone::{mask_phones_in, Phone, PhoneError};
 pub use text::{

@@ -7,6 +7,7 @@
 //!
 //! The cases panic on failure, as tests do; they are public only so the macro can call them.
 
+mod activity;
 mod cases;
 mod courses;
 mod lottery;
@@ -14,7 +15,9 @@ mod privacy;
 mod public;
 mod schedule;
 mod staff;
+mod verify;
 
+pub use activity::*;
 pub use cases::*;
 pub use courses::*;
 pub use lottery::*;
@@ -22,6 +25,7 @@ pub use privacy::*;
 pub use public::*;
 pub use schedule::*;
 pub use staff::*;
+pub use verify::*;
 
 use std::sync::Arc;
 
@@ -91,6 +95,13 @@ macro_rules! store_conformance_tests {
             concurrent_attempts_are_counted_exactly,
             person_data_holds_everything_of_one_person,
             forgetting_a_person_erases_them_and_fixes_tallies,
+            codes_hold_ten_minutes_and_five_wrong_tries_burn_them,
+            a_code_verifies_only_its_own_number,
+            code_requests_are_limited_per_number,
+            concurrent_code_requests_send_one,
+            devices_are_bound_to_their_person_and_expire,
+            forgetting_a_person_drops_their_codes_and_devices,
+            activity_counts_by_month_in_china_time,
         );
     };
     (@cases ($enabled:expr) $make:expr; $($case:ident),* $(,)?) => {

@@ -29,6 +29,11 @@ impl LimitKey {
         Self(format!("client:{}", secret.keyed_hex("client", &network)))
     }
 
+    /// The same client or person, counted apart for text-message codes (their own limits).
+    pub fn for_codes(self) -> Self {
+        Self(format!("code{}", self.0))
+    }
+
     /// A key made of letters, digits and `:` only (safe inside any backend's keys).
     pub fn as_str(&self) -> &str {
         &self.0

@@ -1,6 +1,7 @@
 //! The store: demand and registrations, spoken in domain operations (ARCHITECTURE.md, "The
 //! store"), with one shared conformance suite that every backend passes.
 
+mod activity;
 pub mod conformance;
 pub mod dynamo;
 mod limits;
@@ -10,6 +11,7 @@ mod snapshot;
 pub mod sqlite;
 mod staff;
 mod types;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,6 +22,7 @@ use crate::domain::{
     TownshipId,
 };
 
+pub use activity::{month_of, month_of_day, Activity, MonthActivity};
 pub use dynamo::DynamoStore;
 pub use limits::{Attempt, LimitKey};
 pub use privacy::*;
@@ -28,6 +31,7 @@ pub use snapshot::Snapshot;
 pub use sqlite::SqliteStore;
 pub use staff::*;
 pub use types::*;
+pub use verify::*;
 
 /// How long orders, nominations and ratings keep a person's key before cleanup may drop them.
 pub const PERSONAL_DATA_DAYS: i64 = 365;
@@ -187,6 +191,30 @@ pub trait Store: Send + Sync {
     /// now, this one included. Exact under concurrency, across processes and instances.
     async fn count_attempt(&self, attempt: Attempt) -> Result<u32, StoreError>;
 
+    /// Stores a fresh text-message code for a person, replacing any earlier one, unless the
+    /// per-number limits ([`CodeState::issue`]) forbid it. Atomic: two requests at once for
+    /// one number never both get through the one-a-minute rule.
+    async fn issue_code(&self, code: NewCode) -> Result<Issued, StoreError>;
+
+    /// Checks a submitted code's keyed hash against the person's current code at `at`
+    /// (seconds since the epoch), counting a wrong try ([`CodeState::check`]), atomically.
+    async fn check_code(
+        &self,
+        person: &PersonKey,
+        hash: &str,
+        at: i64,
+    ) -> Result<CodeCheck, StoreError>;
+
+    /// Remembers a verified device (by its token's keyed hash) until it expires.
+    async fn add_device(&self, device: NewDevice) -> Result<(), StoreError>;
+
+    /// Whose phone the device with this token hash proved, if it has not expired at `at`.
+    async fn device_person(
+        &self,
+        token_hash: &str,
+        at: i64,
+    ) -> Result<Option<PersonKey>, StoreError>;
+
     /// Everything kept under a person's key: what staff hand over on a request for access.
     async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError>;
 
@@ -194,6 +222,27 @@ pub trait Store: Send + Sync {
     /// registrations go, every tally drops by what they counted, and a confirmed place they
     /// held passes to the first waitlisted child, as a cancellation would.
     async fn forget_person(&self, person: &PersonKey) -> Result<Forgotten, StoreError>;
+
+    /// Orders, nominations and wishes counted by month, and the wishes still unanswered:
+    /// what the open data publishes. Read from the exports' rows, so every backend agrees.
+    async fn activity(&self) -> Result<Activity, StoreError> {
+        let mut activity = Activity::default();
+        for o in self.export_orders().await? {
+            activity.month(month_of(&o.ordered_at)).orders += 1;
+        }
+        for n in self.export_nominations().await? {
+            activity.month(month_of(&n.nominated_at)).nominations += 1;
+        }
+        for w in self.answered_wishes().await? {
+            activity.month(month_of_day(w.asked_on)).wishes += 1;
+            activity.month(month_of_day(w.replied_on)).answered += 1;
+        }
+        for w in self.pending_wishes().await? {
+            activity.month(month_of(&w.asked_at)).wishes += 1;
+            activity.pending_wishes += 1;
+        }
+        Ok(activity)
+    }
 
     /// What a build shows: assignments, performances, tallies, answered wishes and ratings.
     /// A backend that can read them at one moment should; this default reads them in turn.
@@ -210,6 +259,7 @@ pub trait Store: Send + Sync {
             tallies: self.tallies(limits).await?,
             wishes: self.answered_wishes().await?,
             ratings: self.rating_summaries().await?,
+            activity: self.activity().await?,
             lotteries: self.lotteries(&limits.lotteries).await?,
         })
     }

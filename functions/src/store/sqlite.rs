@@ -13,6 +13,7 @@ mod public;
 mod schedule;
 mod schema;
 mod staff;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -356,6 +357,35 @@ impl Store for SqliteStore {
         Ok(self.attempts.count(&attempt))
     }
 
+    async fn issue_code(&self, code: NewCode) -> Result<Issued, StoreError> {
+        self.write(move |tx| verify::issue_code(tx, &code)).await
+    }
+
+    async fn check_code(
+        &self,
+        person: &PersonKey,
+        hash: &str,
+        at: i64,
+    ) -> Result<CodeCheck, StoreError> {
+        let (person, hash) = (person.clone(), hash.to_owned());
+        self.write(move |tx| verify::check_code(tx, &person, &hash, at))
+            .await
+    }
+
+    async fn add_device(&self, device: NewDevice) -> Result<(), StoreError> {
+        self.write(move |tx| verify::add_device(tx, &device)).await
+    }
+
+    async fn device_person(
+        &self,
+        token_hash: &str,
+        at: i64,
+    ) -> Result<Option<PersonKey>, StoreError> {
+        let hash = token_hash.to_owned();
+        self.read(move |tx| verify::device_person(tx, &hash, at))
+            .await
+    }
+
     async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError> {
         let person = person.clone();
         self.read(move |tx| privacy::person_data(tx, &person)).await
@@ -369,16 +399,17 @@ impl Store for SqliteStore {
     /// One read transaction, so the build sees a single moment of the store.
     async fn snapshot(&self, limits: &TallyLimits) -> Result<Snapshot, StoreError> {
         let lotteries = limits.lotteries.clone();
-        let (assignments, performances, raw, wishes, ratings, lotteries) = self
+        let ((assignments, performances, raw, wishes, ratings, lotteries), activity) = self
             .read(move |tx| {
-                Ok((
+                let shown = (
                     schedule::assignments(tx)?,
                     schedule::performances(tx)?,
                     public::raw_counts(tx)?,
                     public::answered_wishes(tx)?,
                     public::rating_summaries(tx)?,
                     draw::lotteries(tx, &lotteries)?,
-                ))
+                );
+                Ok((shown, public::activity(tx)?))
             })
             .await?;
         Ok(Snapshot {
@@ -392,7 +423,12 @@ impl Store for SqliteStore {
             wishes,
             ratings,
             lotteries,
+            activity,
         })
+    }
+
+    async fn activity(&self) -> Result<Activity, StoreError> {
+        self.read(public::activity).await
     }
 }
 

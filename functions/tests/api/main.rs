@@ -8,3 +8,4 @@ mod limits;
 mod lottery;
 mod openapi;
 mod support;
+mod verify;

@@ -77,6 +77,9 @@ pub struct SiteConfig {
     /// Whether editors' Markdown may carry raw HTML (off: it is shown as text).
     #[serde(default)]
     pub allow_raw_html: bool,
+    /// The forms that count only from a phone proved by a text-message code.
+    #[serde(default)]
+    pub verify: Vec<String>,
 }
 
 fn default_language() -> String {

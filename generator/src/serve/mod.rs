@@ -17,6 +17,7 @@ use diandan_functions::api::{router as api_router, ApiState, Limits};
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::clock::{china_offset, fixed_clock};
 use diandan_functions::domain::Secret;
+use diandan_functions::sms;
 use diandan_functions::store::Store;
 use serde::Deserialize;
 use tokio::sync::watch;
@@ -51,6 +52,10 @@ pub enum ServeError {
         #[source]
         source: notify::Error,
     },
+    #[error("the text-message settings are wrong: {0}")]
+    Sms(String),
+    #[error("content/site.yaml asks for text-message codes (verify: {0}) but {var}=off: set it to aliyun, tencent or console, or take `verify` out of site.yaml", var = sms::PROVIDER_VAR)]
+    NoSms(String),
     #[error("the first build stopped unexpectedly")]
     Build(#[from] tokio::task::JoinError),
     #[error("serving failed")]
@@ -226,6 +231,33 @@ async fn reload_js() -> impl IntoResponse {
     )
 }
 
+/// `/tallies.json`, the live counts file that on AWS the counts function writes to the bucket:
+/// here read from the store at every request, so always current. The same bytes as
+/// `/api/tallies`; never cached, since nothing here debounces it.
+async fn tallies_file(State(live): State<Live>) -> axum::response::Response {
+    let body = match live.api.tallies().await {
+        Ok(tallies) => diandan_functions::counts::document(&tallies).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match body {
+        Ok(body) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    diandan_functions::counts::CONTENT_TYPE,
+                ),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!("tallies.json: {e}");
+            axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
 async fn site(State(live): State<Live>, uri: Uri) -> axum::response::Response {
     files::respond(&live.current, &uri)
 }
@@ -235,6 +267,10 @@ pub fn app(live: Live) -> Router {
     let own = Router::new()
         .route("/__diandan/reload.js", get(reload_js))
         .route("/__diandan/wait", get(wait))
+        .route(
+            &format!("/{}", diandan_functions::counts::FILE),
+            get(tallies_file),
+        )
         .fallback(site)
         .with_state(live.clone());
     let trust_proxy = client::trusted_proxy_from_env();
@@ -254,6 +290,12 @@ pub async fn run(opts: ServeOptions) -> Result<(), ServeError> {
         .with_admin_token(opts.admin_token)
         .with_limits(Limits::from_lookup(|v| std::env::var(v).ok()).map_err(ServeError::Limits)?)
         .with_on_change(hook);
+    // With nothing set, text messages go to this terminal, so the site works with no account.
+    let sms = sms::from_lookup(|v| std::env::var(v).ok(), sms::Choice::Console)
+        .map_err(ServeError::Sms)?;
+    if let Some(sms) = sms.clone() {
+        api = api.with_sms(sms);
+    }
     if let Some(day) = opts.today {
         let ten = day.and_hms_opt(10, 0, 0).unwrap_or_default();
         let at = chrono::TimeZone::from_local_datetime(&china_offset(), &ten).single();
@@ -264,6 +306,11 @@ pub async fn run(opts: ServeOptions) -> Result<(), ServeError> {
     let live = Live::new(opts.root.clone(), api, opts.today);
     let first = live.clone();
     tokio::task::spawn_blocking(move || first.rebuild()).await?;
+    let verify = live.api.catalogue().site.verify.clone();
+    if sms.is_none() && !verify.is_empty() {
+        let forms: Vec<&str> = verify.iter().map(|f| f.as_str()).collect();
+        return Err(ServeError::NoSms(forms.join(", ")));
+    }
     let on_staff_change = live.clone();
     let _rebuilds = on_change::rebuild_on_signal(signal, move || on_staff_change.rebuild());
     let _watcher = watch_files::watch(&opts.root, live.clone())?;

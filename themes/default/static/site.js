@@ -22,12 +22,20 @@
     });
   }
 
-  function refresh() {
-    if (!document.querySelector("[data-tally]") || !window.fetch) return;
-    fetch(api + "/tallies", { headers: { Accept: "application/json" } })
+  function counts(url) {
+    return fetch(url, { headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (t) { if (t) showCounts(t); })
-      .catch(function () {});
+      .catch(function () { return null; });
+  }
+
+  // The static /tallies.json first (a file through the CDN, rewritten every few seconds);
+  // the API's /tallies where the site's host has no such file, or right after the resident's
+  // own submission, which the file may not show for a few seconds yet.
+  function refresh(fresh) {
+    if (!document.querySelector("[data-tally]") || !window.fetch) return;
+    (fresh ? Promise.resolve(null) : counts("/tallies.json"))
+      .then(function (t) { return t || counts(api + "/tallies"); })
+      .then(function (t) { if (t) showCounts(t); });
   }
 
   function clearErrors(form) {
@@ -99,7 +107,7 @@
     fetch(form.action, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(data) })
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
       .then(function (res) {
-        if (res.ok) { showResult(form, kind, res.body); refresh(); }
+        if (res.ok) { showResult(form, kind, res.body); refresh(true); }
         else showErrors(form, res.body);
       })
       .catch(function () { showErrors(form, { detail: "网络不太好，提交没有成功，请稍后再试。" }); })

@@ -158,6 +158,28 @@ const MIGRATIONS: &[&str] = &[
         drawn_at    TEXT NOT NULL
     );
     "#,
+    // 4: text-message codes (keyed hashes and sending counters) and verified devices.
+    r#"
+    CREATE TABLE sms_codes (
+        person      TEXT PRIMARY KEY,
+        hash        TEXT,
+        expires_at  INTEGER NOT NULL,
+        tries       INTEGER NOT NULL,
+        last_sent   INTEGER NOT NULL,
+        hour_start  INTEGER NOT NULL,
+        hour_sent   INTEGER NOT NULL,
+        day_start   INTEGER NOT NULL,
+        day_sent    INTEGER NOT NULL,
+        row_expires INTEGER NOT NULL
+    );
+
+    CREATE TABLE devices (
+        token_hash  TEXT PRIMARY KEY,
+        person      TEXT NOT NULL,
+        expires_at  INTEGER NOT NULL
+    );
+    CREATE INDEX devices_of_person ON devices (person);
+    "#,
 ];
 
 /// Brings the schema up to date, one transaction per migration.
