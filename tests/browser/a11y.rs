@@ -29,6 +29,8 @@ const PAGES: &[(&str, &str)] = &[
     ("month", "/calendar/2026-12/"),
     ("about page", "/about/"),
     ("wishes", "/wishes/"),
+    ("open data", "/data/"),
+    ("monthly report", "/data/report/2026-12/"),
     ("404", "/no-such-page/"),
 ];
 

@@ -24,9 +24,10 @@ use crate::store::NewOrder;
 
 const FIELDS: &[&str] = &["program", "township", "name", "phone", "note", "code"];
 
+/// The same answer for a first order and a repeat (which counts nothing): a stranger trying a
+/// resident's number must not learn whether they had ordered.
 #[derive(Serialize)]
 struct OrderAnswer {
-    duplicate: bool,
     program: ProgramId,
     township: TownshipId,
     township_count: u32,
@@ -49,12 +50,7 @@ pub(super) async fn post(
     let caller = Caller::new(mode, &headers, client);
     match place(&state, &catalogue, &fields, &caller).await {
         Ok((answer, verified)) if mode == Mode::Json => {
-            let status = if answer.duplicate {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            };
-            verified.json(&state, status, &answer)
+            verified.json(&state, StatusCode::CREATED, &answer)
         }
         Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_url),
         Err(err) => verify::fail(&state, mode, FormKind::Orders, err, &fields, || {
@@ -76,15 +72,11 @@ async fn place(
         (state.store().order(order).await).map_err(|e| ApiError::from_store(e, Subject::Order))?;
     let today = state.now().date_naive();
     let next = facts::next_stage(catalogue, &township, today).map(|(id, s)| facts::summary(id, s));
-    let mut pairs = vec![
+    let pairs = [
         ("program", program.as_str()),
         ("township", township.as_str()),
     ];
-    if outcome.duplicate {
-        pairs.push(("duplicate", "1"));
-    }
     let answer = OrderAnswer {
-        duplicate: outcome.duplicate,
         receipt_url: format!("/api/orders/receipt?{}", respond::query(&pairs)),
         program,
         township,
@@ -168,7 +160,7 @@ fn form(catalogue: &Catalogue) -> FormSpec {
     }
 }
 
-/// `GET /api/orders/receipt?program=…&township=…[&duplicate=1]`.
+/// `GET /api/orders/receipt?program=…&township=…`: one page for a first order and a repeat.
 pub(super) async fn receipt(State(state): State<ApiState>, RawQuery(query): RawQuery) -> Response {
     let q = parse_query(query.as_deref());
     let catalogue = state.catalogue();
@@ -192,11 +184,9 @@ pub(super) async fn receipt(State(state): State<ApiState>, RawQuery(query): RawQ
     };
     let tally = tallies.programs.get(program).cloned().unwrap_or_default();
     let here = tally.by_township.get(township).copied().unwrap_or(0);
-    let mut body = if q.get("duplicate").is_some() {
-        "<h1>您已经点过这个节目了</h1>\n<p>每人每个节目算一次，这次没有重复计数。谢谢您的热情！</p>\n".to_owned()
-    } else {
-        "<h1>点单成功，谢谢您！</h1>\n".to_owned()
-    };
+    let mut body =
+        "<h1>点单成功，谢谢您！</h1>\n<p>每人每个节目只算一次，重复提交不会重复计数。</p>\n"
+            .to_owned();
     body.push_str(&format!(
         "<p>目前{}已有 <strong>{here}</strong> 人点了“{}”，全县共 {} 人。</p>\n\
          <p>点的人越多，这个节目越会优先安排到本乡镇（街道）的周末农家戏台。</p>\n",

@@ -21,7 +21,7 @@ use super::verify::{self, Caller, Verified};
 use crate::catalogue::Catalogue;
 use crate::catalogue::FormKind;
 use crate::domain::{Comment, SlotId, Stars};
-use crate::store::{NewRating, RatingSummary};
+use crate::store::{NewRating, RatingSummary, StoreError};
 
 const FIELDS: &[&str] = &["slot", "phone", "stars", "comment", "code"];
 
@@ -91,10 +91,12 @@ async fn rate(
         at: state.now(),
     };
     let store = state.store();
-    store
-        .rate(rating)
-        .await
-        .map_err(|e| ApiError::from_store(e, Subject::Rating))?;
+    match store.rate(rating).await {
+        // A repeat counts nothing and is answered like the first: a stranger trying a
+        // resident's number must not learn whether they were there.
+        Ok(_) | Err(StoreError::Duplicate) => {}
+        Err(e) => return Err(ApiError::from_store(e, Subject::Rating)),
+    }
     let summary = (store.rating_summaries().await)
         .map_err(|e| ApiError::from_store(e, Subject::Rating))?
         .remove(&slot);
@@ -158,7 +160,7 @@ pub(super) async fn receipt(State(state): State<ApiState>, RawQuery(query): RawQ
         }
     };
     let mut body = format!(
-        "<h1>感谢您的评价！</h1>\n<p>您评价的是：{}。</p>\n",
+        "<h1>感谢您的评价！</h1>\n<p>您评价的是：{}。每人每场只算一次，重复提交不会重复计入。</p>\n",
         escape(&facts::slot_label(&catalogue, facts))
     );
     if let Some(s) = summary {

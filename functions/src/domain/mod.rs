@@ -4,6 +4,7 @@
 pub mod codes;
 pub mod draw;
 pub mod ids;
+mod mask;
 pub mod otp;
 pub mod person;
 pub mod phone;
@@ -11,9 +12,10 @@ pub mod text;
 
 pub use codes::{CancelToken, CodeError, ConfirmationCode};
 pub use ids::{CourseId, IdError, LecturerId, PageId, ProgramId, SlotId, TownshipId};
+pub use mask::mask_phones_in;
 pub use otp::{DeviceToken, OneTimeCode};
 pub use person::{PersonKey, Secret, SecretError};
-pub use phone::{mask_phones_in, Phone, PhoneError};
+pub use phone::{Phone, PhoneError};
 pub use text::{
     mask_name, ChildAge, Comment, NumberError, PersonName, ReplyText, ShortText, Stars, Text,
     TextError, WishText,

@@ -7,6 +7,7 @@
 //!
 //! The cases panic on failure, as tests do; they are public only so the macro can call them.
 
+mod activity;
 mod cases;
 mod courses;
 mod lottery;
@@ -16,6 +17,7 @@ mod schedule;
 mod staff;
 mod verify;
 
+pub use activity::*;
 pub use cases::*;
 pub use courses::*;
 pub use lottery::*;
@@ -59,6 +61,7 @@ macro_rules! store_conformance_tests {
             concurrent_nominations_cross_the_threshold_once,
             withdrawal_is_allowed_before_the_threshold_only,
             withdrawing_nothing_is_not_found,
+            withdrawal_needs_the_nominations_own_token,
             registrations_confirm_then_waitlist_then_refuse,
             concurrent_registrations_never_exceed_capacity,
             same_child_twice_is_a_duplicate,
@@ -99,6 +102,7 @@ macro_rules! store_conformance_tests {
             concurrent_code_requests_send_one,
             devices_are_bound_to_their_person_and_expire,
             forgetting_a_person_drops_their_codes_and_devices,
+            activity_counts_by_month_in_china_time,
         );
     };
     (@cases ($enabled:expr) $make:expr; $($case:ident),* $(,)?) => {

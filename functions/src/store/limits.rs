@@ -18,8 +18,10 @@ impl LimitKey {
 
     /// A client address. IPv6 clients are counted by their /64 network: one household or
     /// phone usually holds a whole /64 and could otherwise step around the limit.
+    /// An IPv4 client seen through an IPv6 socket (`::ffff:192.0.2.1`) is keyed by its IPv4
+    /// address, not the one /64 every such client shares.
     pub fn client(secret: &Secret, ip: IpAddr) -> Self {
-        let network = match ip {
+        let network = match ip.to_canonical() {
             IpAddr::V4(v4) => v4.to_string(),
             IpAddr::V6(v6) => {
                 let s = v6.segments();
@@ -87,5 +89,8 @@ mod tests {
         let v4 = LimitKey::client(&secret, "10.1.2.3".parse().unwrap());
         assert!(!v4.as_str().contains("10.1.2.3"));
         assert!(v4.as_str().starts_with("client:"));
+        let mapped = |s: &str| LimitKey::client(&secret, s.parse().unwrap());
+        assert_eq!(mapped("::ffff:10.1.2.3"), v4);
+        assert_ne!(mapped("::ffff:10.1.2.3"), mapped("::ffff:10.1.2.4"));
     }
 }

@@ -1,6 +1,7 @@
 //! The store: demand and registrations, spoken in domain operations (DESIGN §5), with one
 //! shared conformance suite that every backend passes.
 
+mod activity;
 pub mod conformance;
 pub mod dynamo;
 mod limits;
@@ -21,6 +22,7 @@ use crate::domain::{
     TownshipId,
 };
 
+pub use activity::{month_of, month_of_day, Activity, MonthActivity};
 pub use dynamo::DynamoStore;
 pub use limits::{Attempt, LimitKey};
 pub use privacy::*;
@@ -77,12 +79,14 @@ pub trait Store: Send + Sync {
     /// lecturer, and that nomination records a lecture request.
     async fn nominate(&self, nomination: NewNomination) -> Result<NominationOutcome, StoreError>;
 
-    /// Takes a nomination back; `Frozen` once the threshold was crossed, `NotFound` if the
-    /// person had none. Returns the lecturer's remaining count.
+    /// Takes a nomination back with the token given when it was made; `Frozen` once the
+    /// threshold was crossed, `NotFound` if the person had none or the token is not its own
+    /// (alike, so a wrong token says nothing). Returns the lecturer's remaining count.
     async fn withdraw_nomination(
         &self,
         lecturer: &LecturerId,
         person: &PersonKey,
+        token: &CancelToken,
     ) -> Result<u32, StoreError>;
 
     /// Confirms while places remain, then waitlists, then refuses with `Full`; the same child
@@ -221,6 +225,27 @@ pub trait Store: Send + Sync {
     /// held passes to the first waitlisted child, as a cancellation would.
     async fn forget_person(&self, person: &PersonKey) -> Result<Forgotten, StoreError>;
 
+    /// Orders, nominations and wishes counted by month, and the wishes still unanswered:
+    /// what the open data publishes. Read from the exports' rows, so every backend agrees.
+    async fn activity(&self) -> Result<Activity, StoreError> {
+        let mut activity = Activity::default();
+        for o in self.export_orders().await? {
+            activity.month(month_of(&o.ordered_at)).orders += 1;
+        }
+        for n in self.export_nominations().await? {
+            activity.month(month_of(&n.nominated_at)).nominations += 1;
+        }
+        for w in self.answered_wishes().await? {
+            activity.month(month_of_day(w.asked_on)).wishes += 1;
+            activity.month(month_of_day(w.replied_on)).answered += 1;
+        }
+        for w in self.pending_wishes().await? {
+            activity.month(month_of(&w.asked_at)).wishes += 1;
+            activity.pending_wishes += 1;
+        }
+        Ok(activity)
+    }
+
     /// What a build shows: assignments, performances, tallies, answered wishes and ratings.
     /// A backend that can read them at one moment should; this default reads them in turn.
     async fn snapshot(&self, limits: &TallyLimits) -> Result<Snapshot, StoreError> {
@@ -236,6 +261,7 @@ pub trait Store: Send + Sync {
             tallies: self.tallies(limits).await?,
             wishes: self.answered_wishes().await?,
             ratings: self.rating_summaries().await?,
+            activity: self.activity().await?,
             lotteries: self.lotteries(&limits.lotteries).await?,
         })
     }

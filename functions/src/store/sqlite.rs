@@ -8,6 +8,7 @@
 mod courses;
 mod demand;
 mod draw;
+mod files;
 mod privacy;
 mod public;
 mod schedule;
@@ -57,13 +58,11 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating it and its parent folders if needed) and migrates the store at `path`.
+    /// The folders it creates are the owner's alone (0700), and so are the file and its
+    /// `-wal`/`-shm` companions (0600): they hold guardians' phone numbers.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
-            })?;
-        }
+        files::prepare(path)?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let mode: String =
@@ -74,7 +73,10 @@ impl SqliteStore {
                 path.display()
             )));
         }
-        Self::prepare(conn, None)
+        let store = Self::prepare(conn, None)?;
+        // The companions exist now; an older build may have left them readable by all.
+        files::make_private(path)?;
+        Ok(store)
     }
 
     /// A store in memory, gone when dropped: for unit tests.
@@ -102,6 +104,9 @@ impl SqliteStore {
         // NORMAL is durable across application crashes in WAL mode and much faster than FULL.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Deleted rows are overwritten with zeros, not left in free pages: forgetting a
+        // person must remove their number from the file, not only from the tables.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         schema::migrate(&mut conn)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Self {
@@ -218,9 +223,10 @@ impl Store for SqliteStore {
         &self,
         lecturer: &LecturerId,
         person: &PersonKey,
+        token: &CancelToken,
     ) -> Result<u32, StoreError> {
-        let (lecturer, person) = (lecturer.clone(), person.clone());
-        self.write(move |tx| demand::withdraw(tx, &lecturer, &person))
+        let (lecturer, person, token) = (lecturer.clone(), person.clone(), token.clone());
+        self.write(move |tx| demand::withdraw(tx, &lecturer, &person, &token))
             .await
     }
 
@@ -393,22 +399,31 @@ impl Store for SqliteStore {
 
     async fn forget_person(&self, person: &PersonKey) -> Result<Forgotten, StoreError> {
         let person = person.clone();
-        self.write(move |tx| privacy::forget(tx, &person)).await
+        let forgotten = self.write(move |tx| privacy::forget(tx, &person)).await?;
+        // The WAL still holds the pages as they were before the delete; copy the zeroed
+        // pages into the file and cut the WAL to nothing.
+        self.run(|conn| {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await?;
+        Ok(forgotten)
     }
 
     /// One read transaction, so the build sees a single moment of the store.
     async fn snapshot(&self, limits: &TallyLimits) -> Result<Snapshot, StoreError> {
         let lotteries = limits.lotteries.clone();
-        let (assignments, performances, raw, wishes, ratings, lotteries) = self
+        let ((assignments, performances, raw, wishes, ratings, lotteries), activity) = self
             .read(move |tx| {
-                Ok((
+                let shown = (
                     schedule::assignments(tx)?,
                     schedule::performances(tx)?,
                     public::raw_counts(tx)?,
                     public::answered_wishes(tx)?,
                     public::rating_summaries(tx)?,
                     draw::lotteries(tx, &lotteries)?,
-                ))
+                );
+                Ok((shown, public::activity(tx)?))
             })
             .await?;
         Ok(Snapshot {
@@ -422,7 +437,12 @@ impl Store for SqliteStore {
             wishes,
             ratings,
             lotteries,
+            activity,
         })
+    }
+
+    async fn activity(&self) -> Result<Activity, StoreError> {
+        self.read(public::activity).await
     }
 }
 

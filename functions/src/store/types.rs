@@ -46,6 +46,9 @@ pub struct NewNomination {
     pub topic: Option<ShortText>,
     pub threshold: u32,
     pub at: Time,
+    /// The secret the nominator gets to take the nomination back; the store keeps its hash.
+    /// A repeat stores nothing, so only the first nomination's token works.
+    pub withdraw: CancelToken,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -218,6 +218,7 @@ impl State {
         if changed.base || !changed.slots.is_empty() || changed.wishes {
             put.extend(render::feed_files(&views));
         }
+        put.extend(render::data::files(&views));
         let paths = with_sitemap(&views, good.paths, &remove, &mut put);
         let patch = Patch {
             put,

@@ -128,6 +128,7 @@ pub fn patch(
         slots: Vec::new(),
         wishes: Vec::new(),
         index: Index::default(),
+        open: Default::default(),
     };
     v.programs = merge(
         old.programs,
@@ -154,6 +155,7 @@ pub fn patch(
     changed.slots = changed_slots(&old.slots, &v.slots);
     v.wishes = slots::wish_views(&v, data);
     changed.wishes = v.wishes != old.wishes;
+    v.open = super::data::OpenData::new(c, &v, data);
     (v, changed)
 }
 

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::domain::{CourseId, LecturerId, ProgramId, SlotId};
-use diandan_functions::store::{Lottery, PublicWish, RatingSummary, Store, Tallies, TallyLimits};
+use diandan_functions::store::{
+    Activity, Lottery, Performance, PublicWish, RatingSummary, Store, Tallies, TallyLimits, Time,
+};
 
 /// A slot filled by the planner or pinned by staff.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +26,12 @@ pub struct StoreData {
     pub wishes: Vec<PublicWish>,
     pub ratings: BTreeMap<SlotId, RatingSummary>,
     pub assignments: BTreeMap<SlotId, Assigned>,
+    /// Slots staff marked as performed (the monthly reports count them).
+    pub performances: BTreeMap<SlotId, Performance>,
+    /// Counts by month for the open data.
+    pub activity: Activity,
+    /// When the store was read: the moment the open data speaks for. `None` without a store.
+    pub read_at: Option<Time>,
     /// Lottery courses: applications and list hash, and the draw once made.
     pub lotteries: BTreeMap<CourseId, Lottery>,
 }
@@ -62,6 +70,10 @@ impl DataSource for StoreSource {
     fn read(&self, catalogue: &Catalogue) -> anyhow::Result<StoreData> {
         let limits = TallyLimits::from_catalogue(catalogue);
         let store = Arc::clone(&self.store);
+        let read_at = Some(chrono::SubsecRound::trunc_subsecs(
+            diandan_functions::clock::china_now(),
+            0,
+        ));
         let snap = self
             .runtime
             .block_on(async move { store.snapshot(&limits).await })?;
@@ -84,6 +96,9 @@ impl DataSource for StoreSource {
             wishes: snap.wishes,
             ratings: snap.ratings,
             assignments,
+            performances: snap.performances,
+            activity: snap.activity,
+            read_at,
             lotteries: snap.lotteries,
         })
     }

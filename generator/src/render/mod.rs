@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 pub mod catalogue;
+pub mod data;
 pub mod delta;
 pub mod feeds;
 pub mod items;
@@ -93,6 +94,7 @@ pub fn data_files(
         (views.courses.iter()).filter_map(|k| k.lottery.as_ref().map(|l| (k.id.as_str(), l)));
     files.extend(lottery::files(lotteries));
     files.push(("robots.txt".into(), robots(views).into_bytes()));
+    files.extend(data::files(views));
     files
 }
 

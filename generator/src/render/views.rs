@@ -197,6 +197,9 @@ pub struct Views {
     pub wishes: Vec<WishView>,
     #[serde(skip)]
     pub index: Index,
+    /// The open data (`/data/`), made last from everything above.
+    #[serde(skip)]
+    pub open: super::data::OpenData,
 }
 
 pub fn weekday_label(d: NaiveDate) -> &'static str {
@@ -248,6 +251,7 @@ impl Views {
             slots: Vec::new(),
             wishes: Vec::new(),
             index: Index::default(),
+            open: Default::default(),
         };
         v.index = Index::of(&v);
         v.lecturers = items::lecturers(c, &v, data);
@@ -255,6 +259,7 @@ impl Views {
         v.courses = items::courses(c, &v, data, today);
         v.slots = slots::slot_views(cat, &v, data, today);
         v.wishes = slots::wish_views(&v, data);
+        v.open = super::data::OpenData::new(c, &v, data);
         v
     }
 

@@ -65,8 +65,7 @@
   }
 
   function receipt(kind, r) {
-    if (r.duplicate) return "您之前已经提交过了，已为您计入，不用重复提交。";
-    if (kind === "order") return "点单成功！" + (r.township_count != null ? "您乡镇已有 " + r.township_count + " 人点了这个节目。" : "");
+    if (kind === "order") return "点单成功！每人每个节目只算一次。" + (r.township_count != null ? "您乡镇已有 " + r.township_count + " 人点了这个节目。" : "");
     if (kind === "nomination") return "点将成功！已有 " + r.count + " 人点将（满 " + r.threshold + " 人安排讲座）。";
     if (kind === "registration") return null;
     if (kind === "wish") return "已收到您的诉求，工作人员会在网站上公开回复。";
@@ -91,6 +90,11 @@
         line.appendChild(a); box.appendChild(line);
       });
     } else { p.textContent = msg; box.appendChild(p); }
+    if (r.withdraw_url) {
+      var w = document.createElement("p"), wa = document.createElement("a");
+      wa.href = r.withdraw_url; wa.textContent = "想撤回这次点将？请收藏这个链接（只属于您，请不要转发）";
+      w.appendChild(wa); box.appendChild(w);
+    }
   }
 
   function submit(ev) {

@@ -132,8 +132,9 @@ impl Store for DynamoStore {
         &self,
         lecturer: &LecturerId,
         person: &PersonKey,
+        token: &CancelToken,
     ) -> Result<u32, StoreError> {
-        demand::withdraw(self.db().await?, lecturer, person).await
+        demand::withdraw(self.db().await?, lecturer, person, token).await
     }
 
     async fn register(&self, registration: NewRegistration) -> Result<Registered, StoreError> {

@@ -180,6 +180,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX devices_of_person ON devices (person);
     "#,
+    // 5: nominations keep the hash of the token that takes them back.
+    r#"
+    ALTER TABLE nominations ADD COLUMN token_hash TEXT;
+    "#,
 ];
 
 /// Brings the schema up to date, one transaction per migration.
