@@ -300,6 +300,7 @@ fn every_binary_refuses_to_start_without_its_settings() {
         env!("CARGO_BIN_EXE_registrations"),
         env!("CARGO_BIN_EXE_wishes"),
         env!("CARGO_BIN_EXE_ratings"),
+        env!("CARGO_BIN_EXE_verify"),
         env!("CARGO_BIN_EXE_tallies"),
         env!("CARGO_BIN_EXE_admin"),
     ];
@@ -333,6 +334,33 @@ fn every_binary_refuses_to_start_without_its_settings() {
         ],
     );
     assert!(!ok && err.contains("/nonexistent/catalogue.json"), "{err}");
+    // The console provider would print codes into CloudWatch: no function that sends starts.
+    for binary in [env!("CARGO_BIN_EXE_verify"), env!("CARGO_BIN_EXE_orders")] {
+        let (ok, err) = start(
+            binary,
+            &[
+                table,
+                secret,
+                (lambda::ORIGIN_SECRET_VAR, ORIGIN),
+                ("DIANDAN_SMS", "console"),
+            ],
+        );
+        assert!(
+            !ok && err.contains("DIANDAN_SMS=console") && err.contains("logs"),
+            "{binary}: {err}"
+        );
+    }
+    // A vendor without its credentials names the one missing.
+    let (ok, err) = start(
+        env!("CARGO_BIN_EXE_verify"),
+        &[
+            table,
+            secret,
+            (lambda::ORIGIN_SECRET_VAR, ORIGIN),
+            ("DIANDAN_SMS", "aliyun"),
+        ],
+    );
+    assert!(!ok && err.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), "{err}");
 }
 
 #[test]

@@ -60,6 +60,8 @@ fn dynamodb_calls(function: Function) -> &'static [&'static str] {
         Function::Nominations | Function::Registrations => {
             &["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"]
         }
+        // Codes: the number's code item (read, versioned put), the per-client limit (update).
+        Function::Verify => &["GetItem", "PutItem", "UpdateItem"],
         // The tallies function and the counts function (which writes tallies.json) read counts.
         Function::Tallies | Function::Counts => &["GetItem", "Query"],
         // Replies, hiding, forgetting a person (deletes), exports.
@@ -219,6 +221,15 @@ fn secrets_used(function: Function) -> BTreeSet<String> {
     }
     if function == Function::Rebuild {
         used.insert("build-hook-token");
+    }
+    // Whichever vendor a deployment picks: the forms send codes too (without JavaScript).
+    if function.sends_texts() {
+        used.extend([
+            "aliyun-access-key-id",
+            "aliyun-access-key-secret",
+            "tencent-secret-id",
+            "tencent-secret-key",
+        ]);
     }
     used.into_iter().map(str::to_owned).collect()
 }

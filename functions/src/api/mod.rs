@@ -1,4 +1,4 @@
-//! The HTTP API (DESIGN §6) as one axum router with full `/api/...` paths, so `diandan serve`
+//! The HTTP API (docs/api.md) as one axum router with full `/api/...` paths, so `diandan serve`
 //! can merge it into its own router and a Lambda can serve it as it is.
 //!
 //! Every write takes JSON (answered in JSON) or a plain HTML form (answered with `303 See

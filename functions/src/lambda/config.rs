@@ -8,13 +8,15 @@ use super::edge::{self, Edge};
 use super::secrets::{self, ParameterError, Ssm};
 use super::{
     Function, ADMIN_TOKEN_VAR, CATALOGUE_VAR, CLIENT_HEADER_VAR, ORIGIN_PREVIOUS_VAR,
-    ORIGIN_SECRET_VAR, SECRET_VAR, SECRET_VARS, SITE_BUCKET_VAR, TABLE_VAR, THRESHOLD_VAR,
+    ORIGIN_SECRET_VAR, SECRET_VAR, SECRET_VARS, SITE_BUCKET_VAR, SMS_SECRET_VARS, TABLE_VAR,
+    THRESHOLD_VAR,
 };
 use crate::api::human::SiteVerify;
 use crate::api::Limits;
 use crate::catalogue::Catalogue;
 use crate::domain::{Secret, SecretError};
 use crate::rebuild::{HookError, HttpHook};
+use crate::sms::{self, Choice, SharedSms};
 use crate::store::StoreError;
 
 /// Why a function cannot start. The message says what to set.
@@ -73,6 +75,23 @@ pub struct Config {
     pub build_hook: Option<HttpHook>,
     /// The counts function's bucket (the site's), where it writes tallies.json.
     pub site_bucket: Option<String>,
+    /// The text-message provider, in the functions that send codes.
+    pub sms: Texts,
+}
+
+/// The text-message provider a function sends codes with (`None`: `DIANDAN_SMS=off`).
+#[derive(Clone, Default)]
+pub struct Texts(pub Option<SharedSms>);
+
+impl std::fmt::Debug for Texts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The provider holds the vendor's secret: never shown.
+        f.write_str(if self.0.is_some() {
+            "Texts(on)"
+        } else {
+            "Texts(off)"
+        })
+    }
 }
 
 impl Config {
@@ -82,7 +101,11 @@ impl Config {
         let env = |var: &str| std::env::var(var).ok();
         let read = if secrets::any_named(&SECRET_VARS, &env) {
             let ssm = Ssm::from_env().await.map_err(ConfigError::Parameter)?;
-            secrets::read_named(&SECRET_VARS, &[ORIGIN_PREVIOUS_VAR], &env, &ssm)
+            let optional: Vec<&str> = [ORIGIN_PREVIOUS_VAR]
+                .into_iter()
+                .chain(SMS_SECRET_VARS)
+                .collect();
+            secrets::read_named(&SECRET_VARS, &optional, &env, &ssm)
                 .await
                 .map_err(ConfigError::Parameter)?
         } else {
@@ -139,6 +162,11 @@ impl Config {
         };
         let limits = Limits::from_lookup(&get).map_err(ConfigError::Guard)?;
         let human_check = SiteVerify::from_lookup(&get).map_err(ConfigError::Guard)?;
+        let sms = if function.sends_texts() {
+            texts_from(&value)?
+        } else {
+            Texts::default()
+        };
         Ok(Self {
             table: table.trim().to_owned(),
             secret,
@@ -150,8 +178,27 @@ impl Config {
             edge,
             build_hook,
             site_bucket,
+            sms,
         })
     }
+}
+
+/// The provider `DIANDAN_SMS` names; unset is `off`. `console` is refused: on Lambda it would
+/// print every code into the function's logs, for anyone who may read them.
+fn texts_from(value: &dyn Fn(&str) -> Option<String>) -> Result<Texts, ConfigError> {
+    let choice = match value(sms::PROVIDER_VAR) {
+        Some(text) => Choice::parse(&text).map_err(ConfigError::Guard)?,
+        None => Choice::Off,
+    };
+    if choice == Choice::Console {
+        return Err(ConfigError::Guard(format!(
+            "{}=console would print every code into the function's logs: set it to aliyun or \
+             tencent (or off)",
+            sms::PROVIDER_VAR
+        )));
+    }
+    let sms = sms::from_lookup(value, Choice::Off).map_err(ConfigError::Guard)?;
+    Ok(Texts(sms))
 }
 
 /// The CDN's secret and viewer-address header; refuses to start without the secret.

@@ -20,6 +20,8 @@
 //! - `DIANDAN_LOG` — `error`, `warn`, `info` (default) or `debug`;
 //! - `DIANDAN_LIMIT_PER_CLIENT`, `DIANDAN_LIMIT_PER_PERSON` — abuse limits (`120/10m`, `off`);
 //! - `DIANDAN_CAPTCHA_VERIFY_URL`, `DIANDAN_CAPTCHA_SECRET` — the optional human check;
+//! - `DIANDAN_SMS` (`aliyun`, `tencent` or `off`; never `console` here) and its vendor's
+//!   settings (`crate::sms`), in the functions that send codes ([`Function::sends_texts`]);
 //! - `DIANDAN_CLIENT_ADDRESS_HEADER` — where the CDN in front puts the viewer's address
 //!   (trusted only on requests carrying the origin secret);
 //! - the rebuild function's build hook settings (`crate::rebuild::HttpHook::from_lookup`);
@@ -40,7 +42,7 @@ use axum::Router;
 use crate::api::{router, ApiError, ApiState};
 use crate::catalogue::Catalogue;
 use crate::store::DynamoStore;
-pub use config::{load_catalogue, Config, ConfigError};
+pub use config::{load_catalogue, Config, ConfigError, Texts};
 pub use edge::Edge;
 
 pub const TABLE_VAR: &str = "DIANDAN_TABLE";
@@ -60,13 +62,26 @@ pub const ORIGIN_PREVIOUS_VAR: &str = "DIANDAN_ORIGIN_SECRET_PREVIOUS";
 pub const SITE_BUCKET_VAR: &str = "DIANDAN_SITE_BUCKET";
 
 /// The settings that may be secrets, and so may be named as Parameter Store parameters.
-pub const SECRET_VARS: [&str; 6] = [
+pub const SECRET_VARS: [&str; 10] = [
     SECRET_VAR,
     ADMIN_TOKEN_VAR,
     ORIGIN_SECRET_VAR,
     ORIGIN_PREVIOUS_VAR,
     "DIANDAN_BUILD_HOOK_TOKEN",
     "DIANDAN_GITHUB_TOKEN",
+    crate::sms::aliyun::KEY_ID_VAR,
+    crate::sms::aliyun::KEY_SECRET_VAR,
+    crate::sms::tencent::SECRET_ID_VAR,
+    crate::sms::tencent::SECRET_KEY_VAR,
+];
+
+/// The SMS vendors' credentials: a deployment creates only its own vendor's parameters, so a
+/// named one that does not exist is no error (the provider then names what it lacks).
+pub const SMS_SECRET_VARS: [&str; 4] = [
+    crate::sms::aliyun::KEY_ID_VAR,
+    crate::sms::aliyun::KEY_SECRET_VAR,
+    crate::sms::tencent::SECRET_ID_VAR,
+    crate::sms::tencent::SECRET_KEY_VAR,
 ];
 
 /// One Lambda function: a handler for part of the API.
@@ -77,6 +92,8 @@ pub enum Function {
     Registrations,
     Wishes,
     Ratings,
+    /// `POST /api/verify`: sends text-message codes.
+    Verify,
     Tallies,
     /// The staff API, behind the admin bearer token.
     Admin,
@@ -89,12 +106,13 @@ pub enum Function {
 }
 
 impl Function {
-    pub const ALL: [Function; 10] = [
+    pub const ALL: [Function; 11] = [
         Function::Orders,
         Function::Nominations,
         Function::Registrations,
         Function::Wishes,
         Function::Ratings,
+        Function::Verify,
         Function::Tallies,
         Function::Admin,
         Function::Planner,
@@ -107,6 +125,20 @@ impl Function {
         !matches!(
             self,
             Function::Tallies | Function::Planner | Function::Rebuild | Function::Counts
+        )
+    }
+
+    /// Whether it may send text messages: `/api/verify`, and each form `site.yaml`'s `verify`
+    /// may name (without JavaScript, a submission without a code sends one).
+    pub fn sends_texts(self) -> bool {
+        matches!(
+            self,
+            Function::Orders
+                | Function::Nominations
+                | Function::Registrations
+                | Function::Wishes
+                | Function::Ratings
+                | Function::Verify
         )
     }
 
@@ -126,6 +158,7 @@ impl Function {
             Function::Registrations => "registrations",
             Function::Wishes => "wishes",
             Function::Ratings => "ratings",
+            Function::Verify => "verify",
             Function::Tallies => "tallies",
             Function::Admin => "admin",
             Function::Planner => "planner",
@@ -142,6 +175,7 @@ impl Function {
             Function::Registrations => &["/api/registrations"],
             Function::Wishes => &["/api/wishes"],
             Function::Ratings => &["/api/ratings"],
+            Function::Verify => &["/api/verify"],
             Function::Tallies => &["/api/tallies", "/api/health", "/api/openapi.json"],
             Function::Admin => &["/api/admin"],
             Function::Planner | Function::Rebuild | Function::Counts => &[],
@@ -191,10 +225,7 @@ pub async fn state_from(function: Function, config: Config) -> Result<ApiState, 
     if let Some(check) = config.human_check {
         state = state.with_human_check(Arc::new(check));
     }
-    // On Lambda nothing is printed for anyone to read: a provider must be chosen.
-    let sms = crate::sms::from_lookup(|v| std::env::var(v).ok(), crate::sms::Choice::Off)
-        .map_err(ConfigError::Guard)?;
-    match sms {
+    match config.sms.0 {
         Some(sms) => state = state.with_sms(sms),
         None if !state.catalogue().site.verify.is_empty() => {
             return Err(ConfigError::Guard(format!(
@@ -315,6 +346,7 @@ mod tests {
             "/api/registrations/K7Q2MX/cancel",
             "/api/wishes",
             "/api/ratings/receipt",
+            "/api/verify",
             "/api/tallies",
             "/api/health",
             "/api/openapi.json",
@@ -331,6 +363,7 @@ mod tests {
         assert!(!Function::Tallies.owns("/api/admin/wishes"));
         assert!(!Function::Admin.owns("/api/administrator"));
         assert!(!Function::Admin.owns("/api/orders"));
+        assert!(!Function::Verify.owns("/api/verifyx"));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The store: demand and registrations, spoken in domain operations (DESIGN §5), with one
-//! shared conformance suite that every backend passes.
+//! The store: demand and registrations, spoken in domain operations (ARCHITECTURE.md, "The
+//! store"), with one shared conformance suite that every backend passes.
 
 mod activity;
 pub mod conformance;
@@ -137,7 +137,7 @@ pub trait Store: Send + Sync {
     /// Count, mean and histogram of the ratings of every rated slot.
     async fn rating_summaries(&self) -> Result<BTreeMap<SlotId, RatingSummary>, StoreError>;
 
-    /// The public tallies (DESIGN §6), shaped with the catalogue's thresholds and capacities.
+    /// The public tallies (docs/api.md), shaped with the catalogue's thresholds and capacities.
     async fn tallies(&self, limits: &TallyLimits) -> Result<Tallies, StoreError>;
 
     /// Lecturers who crossed their threshold, in the order they crossed it.

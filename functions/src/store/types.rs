@@ -339,7 +339,7 @@ impl TallyLimits {
     }
 }
 
-/// `GET /api/tallies`, exactly as DESIGN §6 shows it.
+/// `GET /api/tallies`, exactly as docs/api.md shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tallies {
     pub programs: BTreeMap<ProgramId, ProgramTally>,

@@ -1,4 +1,5 @@
-//! The content model of DESIGN §4 as typed, strict structs: what editors may write, and nothing else.
+//! The content model of docs/content.md as typed, strict structs: what editors may write, and
+//! nothing else.
 
 use std::path::PathBuf;
 

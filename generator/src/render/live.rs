@@ -7,7 +7,8 @@ use std::sync::Arc;
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::domain::{CourseId, LecturerId, ProgramId, SlotId};
 use diandan_functions::store::{
-    Activity, Lottery, Performance, PublicWish, RatingSummary, Store, Tallies, TallyLimits, Time,
+    Activity, Lottery, Performance, PublicWish, RatingSummary, Store, StoreError, Tallies,
+    TallyLimits, Time,
 };
 
 /// A slot filled by the planner or pinned by staff.
@@ -36,9 +37,16 @@ pub struct StoreData {
     pub lotteries: BTreeMap<CourseId, Lottery>,
 }
 
+/// Why the store's part of a build could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("the store's snapshot failed")]
+    Snapshot(#[from] StoreError),
+}
+
 /// Where a build gets its store data from; the catalogue says which ids and limits matter.
 pub trait DataSource: Send + Sync {
-    fn read(&self, catalogue: &Catalogue) -> anyhow::Result<StoreData>;
+    fn read(&self, catalogue: &Catalogue) -> Result<StoreData, ReadError>;
 
     /// A value that changes whenever `read` could answer differently, if the source can say
     /// so cheaply; `None` means every build must render (a live store).
@@ -51,7 +59,7 @@ pub trait DataSource: Send + Sync {
 pub struct NoStore;
 
 impl DataSource for NoStore {
-    fn read(&self, _: &Catalogue) -> anyhow::Result<StoreData> {
+    fn read(&self, _: &Catalogue) -> Result<StoreData, ReadError> {
         Ok(StoreData::default())
     }
 
@@ -67,7 +75,7 @@ pub struct StoreSource {
 }
 
 impl DataSource for StoreSource {
-    fn read(&self, catalogue: &Catalogue) -> anyhow::Result<StoreData> {
+    fn read(&self, catalogue: &Catalogue) -> Result<StoreData, ReadError> {
         let limits = TallyLimits::from_catalogue(catalogue);
         let store = Arc::clone(&self.store);
         let read_at = Some(chrono::SubsecRound::trunc_subsecs(

@@ -47,7 +47,7 @@ impl Job<'_> {
     }
 }
 
-fn hash_of(value: &impl Serialize) -> u64 {
+pub(super) fn hash_of(value: &impl Serialize) -> u64 {
     let mut h = DefaultHasher::new();
     serde_json::to_string(value)
         .unwrap_or_default()
@@ -55,7 +55,7 @@ fn hash_of(value: &impl Serialize) -> u64 {
     h.finish()
 }
 
-fn job<'a>(
+pub(super) fn job<'a>(
     path: String,
     template: &'static str,
     deps: Vec<Dep<'a>>,

@@ -1,12 +1,13 @@
 //! A4 posters for village notice boards and school boards: one per township (this month's and
 //! next month's stages and forums, the most-ordered programs) and one per course, each with a
-//! large QR code of its page on the site.
+//! large QR code of its page on the site. Like every page, a poster's context (QR code
+//! included) is made only when it renders, and its job lists the views it shows.
 
 use chrono::{Datelike, NaiveDate};
 use diandan_functions::catalogue::SlotKind;
 use serde_json::{json, Value};
 
-use super::pages::{ready, Job};
+use super::pages::{hash_of, job, Dep, Job};
 use super::qr;
 use super::views::{CourseView, SlotView, TownshipView, Views};
 
@@ -79,41 +80,59 @@ fn poster_slot(s: &SlotView) -> Value {
     })
 }
 
-fn township<'a>(v: &'a Views, t: &TownshipView, months: &[String; 2], top: &Value) -> Job<'a> {
-    let address = format!("{}{}", v.site.base_url, t.url);
-    let sections: Vec<Value> = months
+/// A township's poster shows its slots of the two months (listed as the page's pieces, so an
+/// edit of one re-renders it) and the county's most-ordered programs (in its shape).
+fn township<'a>(v: &'a Views, t: &'a TownshipView, months: &[String; 2], top: &Value) -> Job<'a> {
+    let slots: Vec<(String, Vec<&'a SlotView>)> = months
         .iter()
         .map(|m| {
-            let slots: Vec<Value> = v
-                .slots
-                .iter()
+            let slots = (v.slots.iter())
                 .filter(|s| s.township_id == t.id && &s.month == m && !s.past)
-                .map(poster_slot)
                 .collect();
-            json!({"month": month_name(m), "slots": slots})
+            (month_name(m), slots)
         })
         .collect();
-    let label = format!("二维码：用手机扫一扫，打开{}的点单页面", t.name);
-    ready(
+    let deps = (slots.iter().flat_map(|(_, s)| s))
+        .map(|s| Dep::Slot(&s.id))
+        .collect();
+    let shape = hash_of(&(months, top));
+    let top = top.clone();
+    let job = job(
         format!("townships/{}/poster/index.html", t.id),
         "poster.html",
-        json!({
-            "section": "townships", "kind": "township", "township": t, "months": sections,
-            "top": top, "address": address, "qr": qr::svg(&address, &label), "back": t.url,
-        }),
-    )
+        deps,
+        move || {
+            let sections: Vec<Value> = (slots.iter())
+                .map(|(month, slots)| {
+                    let slots: Vec<Value> = slots.iter().map(|s| poster_slot(s)).collect();
+                    json!({"month": month, "slots": slots})
+                })
+                .collect();
+            let address = format!("{}{}", v.site.base_url, t.url);
+            let label = format!("二维码：用手机扫一扫，打开{}的点单页面", t.name);
+            json!({
+                "section": "townships", "kind": "township", "township": t, "months": sections,
+                "top": top, "address": address, "qr": qr::svg(&address, &label), "back": t.url,
+            })
+        },
+    );
+    Job { shape, ..job }
 }
 
-fn course<'a>(v: &'a Views, k: &CourseView) -> Job<'a> {
-    let address = format!("{}{}", v.site.base_url, k.url);
-    let label = format!("二维码：用手机扫一扫，打开“{}”的报名页面", k.title);
-    ready(
+/// A course's poster shows the course's view alone.
+fn course<'a>(v: &'a Views, k: &'a CourseView) -> Job<'a> {
+    job(
         format!("courses/{}/poster/index.html", k.id),
         "poster.html",
-        json!({
-            "section": "courses", "kind": "course", "course": k, "address": address,
-            "qr": qr::svg(&address, &label), "back": k.url,
-        }),
+        vec![Dep::Course(&k.id)],
+        move || {
+            let address = format!("{}{}", v.site.base_url, k.url);
+            let label = format!("二维码：用手机扫一扫，打开“{}”的报名页面", k.title);
+            json!({
+                "section": "courses", "kind": "course", "course": k, "address": address,
+                "qr": qr::svg(&address, &label), "back": k.url,
+            })
+        },
     )
 }
 

@@ -5,14 +5,22 @@
 //! A gram is one Chinese character, or the first one or two letters of a pinyin piece that a
 //! query can start with: at a syllable's start in the full pinyin (`mi` of `minju`) or in the
 //! initials (`mj`). `search.js` computes the same gram from the query and the same hash.
+//!
+//! A build makes the [`Index`] once and streams its shards to the sink with the other data
+//! files; `serve` keeps it, and after an edit [`Index::update`] makes again only the entries
+//! that changed and writes only the shards whose rows changed.
 
-use std::collections::BTreeSet;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 
+use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::pages::{ready, Job};
 use super::pinyin_keys::syllables;
 use super::views::Views;
+use super::{put, RenderError, Sink};
 
 /// One searchable thing: what the results list shows and the fields a query matches.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,40 +163,201 @@ pub fn shard_path(n: usize) -> String {
     format!("search/{n}.json")
 }
 
-/// The index's shards: `search/<n>.json`, each `{"e": [[kind, id, title, sub, extra, pinyin]…]}`.
-pub fn files(v: &Views) -> Vec<(String, Vec<u8>)> {
-    let entries = entries(v);
-    let count = shard_count(entries.len());
-    let mut shards: Vec<Vec<Value>> = vec![Vec::new(); count];
-    for e in &entries {
-        let mut to: BTreeSet<usize> = BTreeSet::new();
-        if count > 1 {
-            to.extend(e.grams().iter().map(|g| gram_hash(g) as usize % count));
-        } else {
-            to.insert(0);
-        }
-        let row = json!([e.kind, e.id, e.title, e.sub, e.extra, e.pinyin()]);
-        for n in to {
-            shards[n].push(row.clone());
-        }
-    }
-    shards
-        .into_iter()
-        .enumerate()
-        .map(|(n, rows)| (shard_path(n), json!({ "e": rows }).to_string().into_bytes()))
-        .collect()
+/// One entry as the index holds it: its row of a shard, ready to be written, and where it goes.
+#[derive(Debug, Clone)]
+struct Indexed {
+    kind: u8,
+    id: String,
+    /// A hash of the [`Entry`]: an entry with the same hash is not made again after an edit,
+    /// and a shard's fingerprint is made of its entries' hashes.
+    hash: u64,
+    /// `[kind, id, title, sub, extra, pinyin]` as JSON.
+    row: String,
+    /// The shards the entry is written into.
+    shards: Vec<u16>,
 }
 
-/// Paths of shards a previous build wrote that the new index no longer has.
-pub fn stale<'a>(
-    before: impl Iterator<Item = &'a String>,
-    now: &[(String, Vec<u8>)],
-) -> Vec<String> {
-    before
-        .filter(|p| p.starts_with("search/") && p.ends_with(".json"))
-        .filter(|p| !now.iter().any(|(q, _)| q == *p))
-        .cloned()
-        .collect()
+impl Indexed {
+    fn new(e: Entry, count: usize) -> Indexed {
+        let shards: BTreeSet<u16> = if count > 1 {
+            // `count` is at most 1024, so a shard number fits.
+            (e.grams().iter())
+                .map(|g| (gram_hash(g) as usize % count) as u16)
+                .collect()
+        } else {
+            BTreeSet::from([0])
+        };
+        let row = json!([e.kind, e.id, e.title, e.sub, e.extra, e.pinyin()]).to_string();
+        Indexed {
+            kind: e.kind,
+            hash: entry_hash(&e),
+            id: e.id,
+            row,
+            shards: shards.into_iter().collect(),
+        }
+    }
+}
+
+/// The entries of each of `count` shards, in the site's order.
+fn members_of(count: usize, entries: &[Indexed]) -> Vec<Vec<u32>> {
+    let mut members = vec![Vec::new(); count];
+    for (i, e) in entries.iter().enumerate() {
+        for &n in &e.shards {
+            // Entries are counted in the tens of thousands, far below u32::MAX.
+            members[usize::from(n)].push(i as u32);
+        }
+    }
+    members
+}
+
+/// Tells entries apart by everything they show and are found by.
+fn entry_hash(e: &Entry) -> u64 {
+    let mut h = DefaultHasher::new();
+    (e.kind, &e.id, &e.title, &e.sub, &e.extra).hash(&mut h);
+    h.finish()
+}
+
+/// The search index: every entry's row and shards, and a fingerprint ("key") of each shard's
+/// rows. Equal keys mean equal bytes, so after an edit only the shards whose key changed are
+/// written again: `serve` through [`Index::update`], `diandan build` through its page cache,
+/// which keeps the shards' keys as it keeps the pages'. A shard's bytes are made when it is
+/// written; the index never holds them.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    count: usize,
+    entries: Vec<Indexed>,
+    keys: Vec<u64>,
+}
+
+/// What an edit changed in the index: shards to write, and shards that are gone.
+#[derive(Debug, Default)]
+pub struct IndexPatch {
+    pub put: Vec<(String, Vec<u8>)>,
+    pub remove: Vec<String>,
+}
+
+impl Index {
+    /// The index of every searchable thing of `v` (entries made in parallel).
+    pub fn new(v: &Views) -> Index {
+        Index::of_entries(entries(v))
+    }
+
+    fn of_entries(entries: Vec<Entry>) -> Index {
+        let count = shard_count(entries.len());
+        let entries = (entries.into_par_iter())
+            .map(|e| Indexed::new(e, count))
+            .collect();
+        Index::of(count, entries).0
+    }
+
+    /// The index of these entries, and each shard's entries.
+    fn of(count: usize, entries: Vec<Indexed>) -> (Index, Vec<Vec<u32>>) {
+        let members = members_of(count, &entries);
+        let keys = (members.iter())
+            .map(|m| {
+                // A cheap mix of the entries' hashes in order (a shard can hold thousands).
+                let mix =
+                    |h: u64, x: u64| (h.rotate_left(23) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                let start = mix(count as u64, m.len() as u64);
+                m.iter()
+                    .fold(start, |h, &i| mix(h, entries[i as usize].hash))
+            })
+            .collect();
+        (
+            Index {
+                count,
+                entries,
+                keys,
+            },
+            members,
+        )
+    }
+
+    /// The number of shards.
+    pub fn shards(&self) -> usize {
+        self.count
+    }
+
+    /// Every shard's path and key, in order.
+    pub fn keys(&self) -> impl Iterator<Item = (String, u64)> + '_ {
+        self.keys
+            .iter()
+            .enumerate()
+            .map(|(n, k)| (shard_path(n), *k))
+    }
+
+    /// Every shard's path.
+    pub fn paths(&self) -> impl Iterator<Item = String> {
+        (0..self.count).map(shard_path)
+    }
+
+    fn members(&self) -> Vec<Vec<u32>> {
+        members_of(self.count, &self.entries)
+    }
+
+    /// A shard's file: `{"e": [[kind, id, title, sub, extra, pinyin]…]}`.
+    fn shard(&self, members: &[u32]) -> Vec<u8> {
+        let rows = members.iter().map(|&i| &self.entries[i as usize].row);
+        let len: usize = rows.clone().map(|r| r.len() + 1).sum();
+        let mut out = Vec::with_capacity(len + 8);
+        out.extend_from_slice(b"{\"e\":[");
+        for (k, row) in rows.enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(row.as_bytes());
+        }
+        out.extend_from_slice(b"]}");
+        out
+    }
+
+    /// Writes the shards numbered in `which` into `sink`, in parallel, each made as it is
+    /// written.
+    pub fn put(&self, sink: &dyn Sink, which: &[usize]) -> Result<(), RenderError> {
+        let members = self.members();
+        which
+            .par_iter()
+            .try_for_each(|&n| put(sink, &shard_path(n), self.shard(&members[n])))
+    }
+
+    /// Every shard's path and bytes, in order (tests, small sites).
+    pub fn files(&self) -> Vec<(String, Vec<u8>)> {
+        let members = self.members();
+        (members.iter().enumerate())
+            .map(|(n, m)| (shard_path(n), self.shard(m)))
+            .collect()
+    }
+
+    /// The index of `v`, made from this one: the rows of entries that did not change are
+    /// taken as they are; the patch has the shards whose bytes changed.
+    pub fn update(self, v: &Views) -> (Index, IndexPatch) {
+        self.update_entries(entries(v))
+    }
+
+    fn update_entries(self, fresh: Vec<Entry>) -> (Index, IndexPatch) {
+        let count = shard_count(fresh.len());
+        let (before, keys) = (self.count, self.keys);
+        let mut old: HashMap<(u8, String), Indexed> = (self.entries.into_iter())
+            .filter(|_| count == before)
+            .map(|e| ((e.kind, e.id.clone()), e))
+            .collect();
+        let reused: Vec<Option<Indexed>> = (fresh.iter())
+            .map(|e| {
+                let key = (e.kind, e.id.clone());
+                old.remove(&key).filter(|o| o.hash == entry_hash(e))
+            })
+            .collect();
+        let entries = (fresh.into_par_iter().zip(reused))
+            .map(|(e, kept)| kept.unwrap_or_else(|| Indexed::new(e, count)))
+            .collect();
+        let (next, members) = Index::of(count, entries);
+        let put = (members.iter().enumerate())
+            .filter(|(n, _)| keys.get(*n) != Some(&next.keys[*n]))
+            .map(|(n, m)| (shard_path(n), next.shard(m)))
+            .collect();
+        let remove = (count..before).map(shard_path).collect();
+        (next, IndexPatch { put, remove })
+    }
 }
 
 /// The search page: the box, room for the results, and (for readers without JavaScript)
@@ -243,6 +412,61 @@ mod tests {
         assert_eq!(gram_hash(""), 0x811c_9dc5);
         assert_eq!(gram_hash("a"), 0xe40c_292c);
         assert_ne!(gram_hash("mi"), gram_hash("im"));
+    }
+
+    /// `n` programs with distinct titles, enough of them for several shards.
+    fn many(n: usize) -> Vec<Entry> {
+        const WORDS: [&str; 8] = [
+            "闽剧", "评话", "十番", "木偶", "剪纸", "合唱", "讲座", "古筝",
+        ];
+        (0..n)
+            .map(|i| {
+                let title = format!("{}{}{i}", WORDS[i % 8], WORDS[(i / 8) % 8]);
+                entry(0, &format!("p{i}"), &title, "闽剧 · 县剧团", &[])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_update_writes_exactly_the_shards_whose_bytes_changed() {
+        let before = many(1_200);
+        let old = Index::of_entries(before.clone());
+        let was = old.files();
+        assert!(old.shards() > 1);
+        let mut after = before;
+        after[7].title = "芗剧新编".to_owned();
+        after.remove(20);
+        after.push(entry(1, "new", "新老师", "讲师", &["剪纸".to_owned()]));
+        let (next, patch) = old.update_entries(after.clone());
+        let want = Index::of_entries(after.clone()).files();
+        assert_eq!(next.files(), want, "the same as an index made afresh");
+        let differ: Vec<&(String, Vec<u8>)> = (want.iter().zip(&was))
+            .filter(|(a, b)| a != b)
+            .map(|(a, _)| a)
+            .collect();
+        assert!(
+            !differ.is_empty() && differ.len() < want.len(),
+            "{}",
+            differ.len()
+        );
+        let put: Vec<&(String, Vec<u8>)> = patch.put.iter().collect();
+        assert_eq!(put, differ, "only and every changed shard");
+        assert!(patch.remove.is_empty());
+
+        let (same, nothing) = next.update_entries(after);
+        assert_eq!(same.files(), want);
+        assert!(nothing.put.is_empty() && nothing.remove.is_empty());
+    }
+
+    #[test]
+    fn an_index_that_shrinks_to_one_shard_drops_the_others() {
+        let old = Index::of_entries(many(1_200));
+        let shards = old.shards();
+        let (next, patch) = old.update_entries(many(900));
+        assert_eq!(next.shards(), 1);
+        assert_eq!(patch.put, next.files());
+        assert_eq!(patch.remove.len(), shards - 1);
+        assert_eq!(patch.remove[0], "search/1.json");
     }
 
     #[test]

@@ -70,3 +70,15 @@ pub fn snapshot_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files.sort();
     files
 }
+
+/// The search index's shards of the content under `root` on 2026-12-15 (no store), as a
+/// build makes them.
+pub fn search_index(root: &Path) -> Vec<(String, Vec<u8>)> {
+    use diandan::render::{catalogue, live::StoreData, search, Views};
+    let loaded = diandan::content::load(root);
+    assert!(diandan::content::validate(&loaded).is_empty());
+    let cat = catalogue::catalogue(&loaded.content);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+    let views = Views::new(&loaded.content, &cat, &StoreData::default(), today);
+    search::Index::new(&views).files()
+}
