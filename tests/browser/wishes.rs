@@ -53,7 +53,11 @@ const EARLIER: &[(&str, &str, &str)] = &[
 fn earlier_wishes(base: &str) {
     for (township, text, reply) in EARLIER {
         let wish = json!({"text": text, "township": township, "name": "陈阿姨"});
-        let (status, posted) = crate::post_json(base, "/api/wishes", &wish);
+        let mut res = (client().post(&format!("{base}/api/wishes")))
+            .send_json(wish)
+            .expect("the server answers");
+        let status = res.status().as_u16();
+        let posted: Value = res.body_mut().read_json().unwrap_or_default();
         assert_eq!(status, 201, "{posted}");
         let id = posted["id"].as_u64().expect("the wish's id");
         let path = format!("/api/admin/wishes/{id}/reply");
