@@ -164,7 +164,7 @@ pub fn shard_path(n: usize) -> String {
 }
 
 /// One entry as the index holds it: its row of a shard, ready to be written, and where it goes.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Indexed {
     kind: u8,
     id: String,
@@ -222,7 +222,7 @@ fn entry_hash(e: &Entry) -> u64 {
 /// written again: `serve` through [`Index::update`], `diandan build` through its page cache,
 /// which keeps the shards' keys as it keeps the pages'. A shard's bytes are made when it is
 /// written; the index never holds them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub struct Index {
     count: usize,
     entries: Vec<Indexed>,

@@ -151,7 +151,7 @@ fn serve_rows(o: &BenchOptions, site: &Path, rows: &mut [Row]) -> anyhow::Result
     rows[0].samples = times.body;
     rows[0].note = "text added; watcher, 15 ms quiet, long-poll answer; peak MB of serve".into();
     rows[1].samples = times.title;
-    rows[1].note = "its page, list pages, catalogue".into();
+    rows[1].note = "its page, list pages, catalogue, its search shards".into();
     rows[2].samples = times.full;
     rows[2].note = "what every edit cost before".into();
     remove(&store)
