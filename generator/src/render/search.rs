@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use super::pages::{ready, Job};
 use super::pinyin_keys::syllables;
-use super::views::Views;
+use super::views::{CourseView, LecturerView, ProgramView, TownshipView, Views};
 use super::{put, RenderError, Sink};
 
 /// One searchable thing: what the results list shows and the fields a query matches.
@@ -39,34 +39,89 @@ pub const PATHS: [&str; 4] = ["/programs/", "/lecturers/", "/courses/", "/townsh
 
 /// Every searchable thing of the site, in a stable order.
 pub fn entries(v: &Views) -> Vec<Entry> {
-    let mut out = Vec::new();
-    for p in &v.programs {
-        let mut extra = p.tags.clone();
-        extra.push(p.audience.clone());
-        out.push(entry(
-            0,
-            &p.id,
-            &p.title,
-            &format!("{} · {}", p.category, p.troupe),
-            &extra,
-        ));
+    sources(v).map(|s| s.entry()).collect()
+}
+
+/// A searchable thing as the views hold it: what its [`Entry`] is made from.
+#[derive(Debug, Clone, Copy)]
+enum Source<'a> {
+    Program(&'a ProgramView),
+    Lecturer(&'a LecturerView),
+    Course(&'a CourseView),
+    Township(&'a TownshipView),
+}
+
+/// Every searchable thing of the site, in the order of [`entries`].
+fn sources(v: &Views) -> impl Iterator<Item = Source<'_>> {
+    (v.programs.iter().map(Source::Program))
+        .chain(v.lecturers.iter().map(Source::Lecturer))
+        .chain(v.courses.iter().map(Source::Course))
+        .chain(v.townships.iter().map(Source::Township))
+}
+
+/// Something an entry is made from: its kind and id, a hash of every field its entry is made
+/// of (equal hashes mean equal entries), and the entry.
+trait Item: Send + Sync {
+    fn key(&self) -> (u8, &str);
+    fn hash(&self) -> u64;
+    fn entry(&self) -> Entry;
+}
+
+impl Item for Source<'_> {
+    fn key(&self) -> (u8, &str) {
+        match *self {
+            Source::Program(p) => (0, &p.id),
+            Source::Lecturer(l) => (1, &l.id),
+            Source::Course(k) => (2, &k.id),
+            Source::Township(t) => (3, &t.id),
+        }
     }
-    for l in &v.lecturers {
-        out.push(entry(1, &l.id, &l.name, &l.title, &l.topics));
+
+    /// Hashes the view's fields without making the entry.
+    fn hash(&self) -> u64 {
+        let mut h = DefaultHasher::new();
+        match *self {
+            Source::Program(p) => {
+                (
+                    0u8,
+                    &p.id,
+                    &p.title,
+                    &p.category,
+                    &p.troupe,
+                    &p.tags,
+                    &p.audience,
+                )
+                    .hash(&mut h);
+            }
+            Source::Lecturer(l) => (1u8, &l.id, &l.name, &l.title, &l.topics).hash(&mut h),
+            Source::Course(k) => {
+                let teacher = k.teacher.as_ref().map(|t| &t.title);
+                (2u8, &k.id, &k.title, &k.category, &k.venue, teacher).hash(&mut h);
+            }
+            Source::Township(t) => (3u8, &t.id, &t.name, t.kind, &t.venues).hash(&mut h),
+        }
+        h.finish()
     }
-    for k in &v.courses {
-        let teacher = k
-            .teacher
-            .as_ref()
-            .map(|t| t.title.clone())
-            .unwrap_or_default();
-        let sub = format!("{} · {}", k.category, k.venue);
-        out.push(entry(2, &k.id, &k.title, &sub, &[teacher]));
+
+    fn entry(&self) -> Entry {
+        match *self {
+            Source::Program(p) => {
+                let mut extra = p.tags.clone();
+                extra.push(p.audience.clone());
+                let sub = format!("{} · {}", p.category, p.troupe);
+                entry(0, &p.id, &p.title, &sub, &extra)
+            }
+            Source::Lecturer(l) => entry(1, &l.id, &l.name, &l.title, &l.topics),
+            Source::Course(k) => {
+                let teacher = (k.teacher.as_ref())
+                    .map(|t| t.title.clone())
+                    .unwrap_or_default();
+                let sub = format!("{} · {}", k.category, k.venue);
+                entry(2, &k.id, &k.title, &sub, &[teacher])
+            }
+            Source::Township(t) => entry(3, &t.id, &t.name, t.kind, &t.venues),
+        }
     }
-    for t in &v.townships {
-        out.push(entry(3, &t.id, &t.name, t.kind, &t.venues));
-    }
-    out
 }
 
 fn entry(kind: u8, id: &str, title: &str, sub: &str, extra: &[String]) -> Entry {
@@ -81,6 +136,23 @@ fn entry(kind: u8, id: &str, title: &str, sub: &str, extra: &[String]) -> Entry 
         title: title.to_owned(),
         sub: sub.to_owned(),
         extra: extra.join(" "),
+    }
+}
+
+/// An entry made already (tests): its hash is of its own fields.
+impl Item for Entry {
+    fn key(&self) -> (u8, &str) {
+        (self.kind, &self.id)
+    }
+
+    fn hash(&self) -> u64 {
+        let mut h = DefaultHasher::new();
+        (self.kind, &self.id, &self.title, &self.sub, &self.extra).hash(&mut h);
+        h.finish()
+    }
+
+    fn entry(&self) -> Entry {
+        self.clone()
     }
 }
 
@@ -168,8 +240,8 @@ pub fn shard_path(n: usize) -> String {
 struct Indexed {
     kind: u8,
     id: String,
-    /// A hash of the [`Entry`]: an entry with the same hash is not made again after an edit,
-    /// and a shard's fingerprint is made of its entries' hashes.
+    /// A hash of what the [`Entry`] is made from ([`Source::hash`]): an entry with the same
+    /// hash is not made again after an edit, and a shard's key is made of its entries' hashes.
     hash: u64,
     /// `[kind, id, title, sub, extra, pinyin]` as JSON.
     row: String,
@@ -178,7 +250,7 @@ struct Indexed {
 }
 
 impl Indexed {
-    fn new(e: Entry, count: usize) -> Indexed {
+    fn new(e: Entry, hash: u64, count: usize) -> Indexed {
         let shards: BTreeSet<u16> = if count > 1 {
             // `count` is at most 1024, so a shard number fits.
             (e.grams().iter())
@@ -190,7 +262,7 @@ impl Indexed {
         let row = json!([e.kind, e.id, e.title, e.sub, e.extra, e.pinyin()]).to_string();
         Indexed {
             kind: e.kind,
-            hash: entry_hash(&e),
+            hash,
             id: e.id,
             row,
             shards: shards.into_iter().collect(),
@@ -208,13 +280,6 @@ fn members_of(count: usize, entries: &[Indexed]) -> Vec<Vec<u32>> {
         }
     }
     members
-}
-
-/// Tells entries apart by everything they show and are found by.
-fn entry_hash(e: &Entry) -> u64 {
-    let mut h = DefaultHasher::new();
-    (e.kind, &e.id, &e.title, &e.sub, &e.extra).hash(&mut h);
-    h.finish()
 }
 
 /// The search index: every entry's row and shards, and a fingerprint ("key") of each shard's
@@ -239,13 +304,13 @@ pub struct IndexPatch {
 impl Index {
     /// The index of every searchable thing of `v` (entries made in parallel).
     pub fn new(v: &Views) -> Index {
-        Index::of_entries(entries(v))
+        Index::of_items(sources(v).collect())
     }
 
-    fn of_entries(entries: Vec<Entry>) -> Index {
-        let count = shard_count(entries.len());
-        let entries = (entries.into_par_iter())
-            .map(|e| Indexed::new(e, count))
+    fn of_items(items: Vec<impl Item>) -> Index {
+        let count = shard_count(items.len());
+        let entries = (items.into_par_iter())
+            .map(|s| Indexed::new(s.entry(), s.hash(), count))
             .collect();
         Index::of(count, entries).0
     }
@@ -331,24 +396,40 @@ impl Index {
     /// The index of `v`, made from this one: the rows of entries that did not change are
     /// taken as they are; the patch has the shards whose bytes changed.
     pub fn update(self, v: &Views) -> (Index, IndexPatch) {
-        self.update_entries(entries(v))
+        self.update_items(sources(v).collect())
     }
 
-    fn update_entries(self, fresh: Vec<Entry>) -> (Index, IndexPatch) {
-        let count = shard_count(fresh.len());
+    fn update_items(self, sources: Vec<impl Item>) -> (Index, IndexPatch) {
+        let count = shard_count(sources.len());
         let (before, keys) = (self.count, self.keys);
-        let mut old: HashMap<(u8, String), Indexed> = (self.entries.into_iter())
+        // With another number of shards every entry goes elsewhere: none is kept.
+        let mut old: Vec<Option<Indexed>> = (self.entries.into_iter())
             .filter(|_| count == before)
-            .map(|e| ((e.kind, e.id.clone()), e))
+            .map(Some)
             .collect();
-        let reused: Vec<Option<Indexed>> = (fresh.iter())
-            .map(|e| {
-                let key = (e.kind, e.id.clone());
-                old.remove(&key).filter(|o| o.hash == entry_hash(e))
+        let hashes: Vec<u64> = sources.par_iter().map(|s| s.hash()).collect();
+        // Most entries are where they were; the others are found by kind and id.
+        let mut moved: Option<HashMap<(u8, String), usize>> = None;
+        let kept: Vec<Option<Indexed>> = (sources.iter().zip(&hashes).enumerate())
+            .map(|(i, (s, &hash))| {
+                let (kind, id) = s.key();
+                let in_place = (old.get(i).and_then(Option::as_ref))
+                    .is_some_and(|e| e.kind == kind && e.id == id);
+                let at = if in_place {
+                    Some(i)
+                } else {
+                    let moved = moved.get_or_insert_with(|| {
+                        (old.iter().enumerate())
+                            .filter_map(|(j, e)| e.as_ref().map(|e| ((e.kind, e.id.clone()), j)))
+                            .collect()
+                    });
+                    moved.get(&(kind, id.to_owned())).copied()
+                };
+                at.and_then(|j| old[j].take()).filter(|e| e.hash == hash)
             })
             .collect();
-        let entries = (fresh.into_par_iter().zip(reused))
-            .map(|(e, kept)| kept.unwrap_or_else(|| Indexed::new(e, count)))
+        let entries = (sources.into_par_iter().zip(hashes).zip(kept))
+            .map(|((s, hash), kept)| kept.unwrap_or_else(|| Indexed::new(s.entry(), hash, count)))
             .collect();
         let (next, members) = Index::of(count, entries);
         let put = (members.iter().enumerate())
@@ -430,15 +511,15 @@ mod tests {
     #[test]
     fn an_update_writes_exactly_the_shards_whose_bytes_changed() {
         let before = many(1_200);
-        let old = Index::of_entries(before.clone());
+        let old = Index::of_items(before.clone());
         let was = old.files();
         assert!(old.shards() > 1);
         let mut after = before;
         after[7].title = "芗剧新编".to_owned();
         after.remove(20);
         after.push(entry(1, "new", "新老师", "讲师", &["剪纸".to_owned()]));
-        let (next, patch) = old.update_entries(after.clone());
-        let want = Index::of_entries(after.clone()).files();
+        let (next, patch) = old.update_items(after.clone());
+        let want = Index::of_items(after.clone()).files();
         assert_eq!(next.files(), want, "the same as an index made afresh");
         let differ: Vec<&(String, Vec<u8>)> = (want.iter().zip(&was))
             .filter(|(a, b)| a != b)
@@ -453,16 +534,16 @@ mod tests {
         assert_eq!(put, differ, "only and every changed shard");
         assert!(patch.remove.is_empty());
 
-        let (same, nothing) = next.update_entries(after);
+        let (same, nothing) = next.update_items(after);
         assert_eq!(same.files(), want);
         assert!(nothing.put.is_empty() && nothing.remove.is_empty());
     }
 
     #[test]
     fn an_index_that_shrinks_to_one_shard_drops_the_others() {
-        let old = Index::of_entries(many(1_200));
+        let old = Index::of_items(many(1_200));
         let shards = old.shards();
-        let (next, patch) = old.update_entries(many(900));
+        let (next, patch) = old.update_items(many(900));
         assert_eq!(next.shards(), 1);
         assert_eq!(patch.put, next.files());
         assert_eq!(patch.remove.len(), shards - 1);
