@@ -162,40 +162,58 @@ impl Entry {
         [&self.title, &self.sub, &self.extra]
     }
 
-    /// Each field's syllables, space-separated; fields separated by `|`.
-    fn pinyin(&self) -> String {
-        let fields: Vec<String> = self
-            .fields()
-            .iter()
-            .map(|f| syllables(f).join(" "))
-            .collect();
+    /// Each field's syllables.
+    fn syllables(&self) -> [Vec<String>; 3] {
+        self.fields().map(syllables)
+    }
+
+    /// Each field's syllables (`sy`), space-separated; fields separated by `|`.
+    fn pinyin_of(sy: &[Vec<String>; 3]) -> String {
+        let fields: Vec<String> = sy.iter().map(|s| s.join(" ")).collect();
         fields.join("|")
     }
 
-    /// The grams a query matching this entry can start with.
-    fn grams(&self) -> BTreeSet<String> {
-        let mut grams = BTreeSet::new();
-        for field in self.fields() {
-            grams.extend(field.chars().filter(|c| is_han(*c)).map(String::from));
-            let sy = syllables(field);
+    /// Calls `f` with each gram a query matching this entry can start with (some more than
+    /// once); `sy` are [`Entry::syllables`].
+    fn each_gram(&self, sy: &[Vec<String>; 3], mut f: impl FnMut(&str)) {
+        let mut buf = [0; 4];
+        for (field, sy) in self.fields().iter().zip(sy) {
+            for c in field.chars().filter(|c| is_han(*c)) {
+                f(c.encode_utf8(&mut buf));
+            }
             let compact = sy.concat();
             let initials: String = sy.iter().filter_map(|s| s.chars().next()).collect();
             let mut at = 0;
-            for s in &sy {
-                grams.extend(prefixes(&compact[at..]));
+            for s in sy {
+                prefixes(&compact[at..], &mut f);
                 at += s.len();
             }
             for i in 0..initials.len() {
-                grams.extend(prefixes(&initials[i..]));
+                prefixes(&initials[i..], &mut f);
             }
         }
+    }
+
+    #[cfg(test)]
+    fn pinyin(&self) -> String {
+        Entry::pinyin_of(&self.syllables())
+    }
+
+    #[cfg(test)]
+    fn grams(&self) -> BTreeSet<String> {
+        let mut grams = BTreeSet::new();
+        self.each_gram(&self.syllables(), |g| {
+            grams.insert(g.to_owned());
+        });
         grams
     }
 }
 
-/// The one- and two-letter starts of `s` (ASCII only).
-fn prefixes(s: &str) -> Vec<String> {
-    (1..=2.min(s.len())).map(|n| s[..n].to_owned()).collect()
+/// Calls `f` with the one- and two-letter starts of `s` (ASCII only).
+fn prefixes(s: &str, f: &mut impl FnMut(&str)) {
+    for n in 1..=2.min(s.len()) {
+        f(&s[..n]);
+    }
 }
 
 /// CJK Unified Ideographs and Extension A: what `search.js` treats as a Chinese query.
@@ -251,15 +269,17 @@ struct Indexed {
 
 impl Indexed {
     fn new(e: Entry, hash: u64, count: usize) -> Indexed {
-        let shards: BTreeSet<u16> = if count > 1 {
+        let sy = e.syllables();
+        let mut shards = BTreeSet::from([0]);
+        if count > 1 {
+            shards.clear();
             // `count` is at most 1024, so a shard number fits.
-            (e.grams().iter())
-                .map(|g| (gram_hash(g) as usize % count) as u16)
-                .collect()
-        } else {
-            BTreeSet::from([0])
-        };
-        let row = json!([e.kind, e.id, e.title, e.sub, e.extra, e.pinyin()]).to_string();
+            e.each_gram(&sy, |g| {
+                shards.insert((gram_hash(g) as usize % count) as u16);
+            });
+        }
+        let pinyin = Entry::pinyin_of(&sy);
+        let row = json!([e.kind, e.id, e.title, e.sub, e.extra, pinyin]).to_string();
         Indexed {
             kind: e.kind,
             hash,
