@@ -10,9 +10,9 @@ use axum::http::{header, Method, Request};
 use axum::Router;
 use diandan::serve::{app, on_change, Live};
 use diandan_functions::api::ApiState;
-use diandan_functions::sms::Inbox;
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::domain::Secret;
+use diandan_functions::sms::Inbox;
 use diandan_functions::store::SqliteStore;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -94,7 +94,10 @@ async fn a_reply_through_the_admin_api_shows_on_the_wish_wall_after_the_rebuild(
     assert_eq!(status, 201, "{body}");
     // The sample content asks for a text-message code on orders.
     let ask = serde_json::json!({ "phone": PHONE });
-    assert_eq!(send(&site, Method::POST, "/api/verify", Some(ask)).await.0, 202);
+    assert_eq!(
+        send(&site, Method::POST, "/api/verify", Some(ask)).await.0,
+        202
+    );
     let code = inbox.code_for(PHONE).expect("the text arrived");
     let order = serde_json::json!({
         "program": "minju-chenjinggu", "township": "nanyu", "name": "李四", "phone": PHONE, "code": code
