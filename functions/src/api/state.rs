@@ -175,6 +175,15 @@ impl ApiState {
         self.store.tallies(&limits).await
     }
 
+    /// Sends the texts the outbox holds that are due now ([`crate::notify`]); nothing without
+    /// an SMS provider.
+    pub async fn send_messages(&self) -> Result<crate::notify::Report, StoreError> {
+        let Some(sms) = &self.sms else {
+            return Ok(crate::notify::Report::default());
+        };
+        crate::notify::send_due(&*self.store, &**sms, &self.catalogue(), self.now()).await
+    }
+
     /// The site's base URL, without a trailing slash.
     pub fn base_url(&self) -> String {
         match &self.base_url {

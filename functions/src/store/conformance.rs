@@ -11,6 +11,7 @@ mod activity;
 mod cases;
 mod courses;
 mod lottery;
+mod outbox;
 mod privacy;
 mod public;
 mod schedule;
@@ -21,6 +22,7 @@ pub use activity::*;
 pub use cases::*;
 pub use courses::*;
 pub use lottery::*;
+pub use outbox::*;
 pub use privacy::*;
 pub use public::*;
 pub use schedule::*;
@@ -102,6 +104,9 @@ macro_rules! store_conformance_tests {
             concurrent_code_requests_send_one,
             devices_are_bound_to_their_person_and_expire,
             forgetting_a_person_drops_their_codes_and_devices,
+            a_promotion_queues_one_text_for_the_promoted_guardian,
+            a_message_is_claimed_once_and_settling_erases_the_number,
+            forgetting_a_person_drops_their_messages,
             activity_counts_by_month_in_china_time,
         );
     };

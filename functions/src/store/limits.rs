@@ -36,6 +36,11 @@ impl LimitKey {
         Self(format!("code{}", self.0))
     }
 
+    /// The same person's texts from the outbox (a daily cap of their own).
+    pub fn for_messages(self) -> Self {
+        Self(format!("text{}", self.0))
+    }
+
     /// A key made of letters, digits and `:` only (safe inside any backend's keys).
     pub fn as_str(&self) -> &str {
         &self.0

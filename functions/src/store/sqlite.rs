@@ -9,6 +9,7 @@ mod courses;
 mod demand;
 mod draw;
 mod files;
+mod outbox;
 mod privacy;
 mod public;
 mod schedule;
@@ -390,6 +391,25 @@ impl Store for SqliteStore {
         let hash = token_hash.to_owned();
         self.read(move |tx| verify::device_person(tx, &hash, at))
             .await
+    }
+
+    async fn due_messages(&self, now: i64, limit: u32) -> Result<Vec<QueuedMessage>, StoreError> {
+        self.read(move |tx| outbox::due(tx, now, limit)).await
+    }
+
+    async fn claim_message(&self, key: &str) -> Result<bool, StoreError> {
+        let key = key.to_owned();
+        self.write(move |tx| outbox::claim(tx, &key)).await
+    }
+
+    async fn settle_message(&self, key: &str, settled: Settled, at: i64) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.write(move |tx| outbox::settle(tx, &key, &settled, at))
+            .await
+    }
+
+    async fn messages(&self, limit: u32) -> Result<Vec<QueuedMessage>, StoreError> {
+        self.read(move |tx| outbox::recent(tx, limit)).await
     }
 
     async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError> {

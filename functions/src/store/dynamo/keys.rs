@@ -36,6 +36,8 @@ pub(super) mod part {
     pub const SMS_CODES: &str = "SMS_CODES";
     /// Verified devices by their token's keyed hash, deleted by TTL after 30 days.
     pub const DEVICES: &str = "DEVICES";
+    /// Text messages owed to residents, by key (`PROMOTED#<code>`).
+    pub const OUTBOX: &str = "OUTBOX";
     /// `COURSE#<course>`: the course's child guards, guardian slots, applications and waitlist.
     pub const COURSE_PREFIX: &str = "COURSE#";
     /// Lottery courses' draws, one item per course.

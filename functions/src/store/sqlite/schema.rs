@@ -184,6 +184,23 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE nominations ADD COLUMN token_hash TEXT;
     "#,
+    // 6: the outbox of text messages owed to residents (docs/notifications.md).
+    r#"
+    CREATE TABLE outbox (
+        key         TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        person      TEXT NOT NULL,
+        phone       TEXT,
+        params      TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        tries       INTEGER NOT NULL DEFAULT 0,
+        next_try    INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL,
+        settled_at  INTEGER,
+        error       TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (state, next_try);
+    "#,
 ];
 
 /// Brings the schema up to date, one transaction per migration.
