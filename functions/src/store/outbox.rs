@@ -144,6 +144,14 @@ impl Settled {
         }
     }
 
+    /// When the message is next due: a retry's time; 0 (never looked at again) otherwise.
+    pub fn next_try(&self) -> i64 {
+        match self {
+            Settled::Retry { at, .. } => *at,
+            _ => 0,
+        }
+    }
+
     /// Whether the number is no longer needed.
     pub fn done(&self) -> bool {
         !matches!(self, Settled::Retry { .. })

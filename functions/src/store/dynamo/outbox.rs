@@ -95,10 +95,7 @@ pub(super) async fn settle(
     settled: &Settled,
     at: i64,
 ) -> Result<(), StoreError> {
-    let next_try = match settled {
-        Settled::Retry { at, .. } => *at,
-        _ => 0,
-    };
+    let next_try = settled.next_try();
     let mut update = "SET #state = :state, #settled_at = :at, #next_try = :next".to_owned();
     let mut values = Values::new()
         .with(":state", s(settled.state().as_str()))

@@ -97,10 +97,7 @@ pub(super) fn settle(
     settled: &Settled,
     at: i64,
 ) -> Result<(), StoreError> {
-    let next_try = match settled {
-        Settled::Retry { at, .. } => *at,
-        _ => 0,
-    };
+    let next_try = settled.next_try();
     tx.prepare_cached(
         "UPDATE outbox SET state = ?2, error = ?3, settled_at = ?4, next_try = ?5,
              phone = CASE WHEN ?6 THEN NULL ELSE phone END
