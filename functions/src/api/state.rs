@@ -32,6 +32,8 @@ pub struct ApiState {
     on_change: Option<OnChange>,
     limits: Limits,
     human_check: Option<SharedHumanCheck>,
+    /// Proxy submissions one village helper may make per day; 0 switches the cap off.
+    helper_daily_cap: u32,
 }
 
 impl ApiState {
@@ -47,6 +49,7 @@ impl ApiState {
             on_change: None,
             limits: Limits::default(),
             human_check: None,
+            helper_daily_cap: super::helper::DEFAULT_DAILY_CAP,
         }
     }
 
@@ -101,6 +104,16 @@ impl ApiState {
     pub fn with_human_check(mut self, check: SharedHumanCheck) -> Self {
         self.human_check = Some(check);
         self
+    }
+
+    /// Caps each village helper's proxy submissions per day (China time); 0: no cap.
+    pub fn with_helper_daily_cap(mut self, cap: u32) -> Self {
+        self.helper_daily_cap = cap;
+        self
+    }
+
+    pub(super) fn helper_daily_cap(&self) -> u32 {
+        self.helper_daily_cap
     }
 
     pub(super) fn limits(&self) -> Limits {

@@ -25,6 +25,7 @@ async fn run_plan(store: &dyn Store, catalogue: &Catalogue) -> Result<Value, Err
     if stored > 0 {
         let action = NewAction {
             at: now,
+            actor: "planner".into(),
             action: "plan".into(),
             subject: "planner".into(),
             detail: format!("定时自动安排 {stored} 场"),

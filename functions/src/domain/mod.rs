@@ -1,12 +1,14 @@
 //! Domain types shared by the functions and the generator: ids, times, catalogue facts, and the
 //! rules for what residents type (phones, names, texts, stars, ages, codes).
 
+pub mod account;
 pub mod codes;
 pub mod ids;
 pub mod person;
 pub mod phone;
 pub mod text;
 
+pub use account::{AccountError, AccountName, Channel, Password, PasswordHash, Role};
 pub use codes::{CancelToken, CodeError, ConfirmationCode};
 pub use ids::{CourseId, IdError, LecturerId, PageId, ProgramId, SlotId, TownshipId};
 pub use person::{PersonKey, Secret, SecretError};

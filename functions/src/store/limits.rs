@@ -29,6 +29,11 @@ impl LimitKey {
         Self(format!("client:{}", secret.keyed_hex("client", &network)))
     }
 
+    /// A staff account (a village helper's daily cap), its name in hex.
+    pub fn account(name: &str) -> Self {
+        Self(format!("account:{}", hex::encode(name)))
+    }
+
     /// A key made of letters, digits and `:` only (safe inside any backend's keys).
     pub fn as_str(&self) -> &str {
         &self.0

@@ -1,6 +1,7 @@
 //! The store: demand and registrations, spoken in domain operations (DESIGN §5), with one
 //! shared conformance suite that every backend passes.
 
+mod accounts;
 pub mod conformance;
 pub mod dynamo;
 mod limits;
@@ -19,6 +20,7 @@ use crate::domain::{
     CancelToken, ConfirmationCode, LecturerId, PersonKey, ProgramId, ReplyText, SlotId, TownshipId,
 };
 
+pub use accounts::*;
 pub use dynamo::DynamoStore;
 pub use limits::{Attempt, LimitKey};
 pub use privacy::*;
@@ -50,9 +52,10 @@ pub enum StoreError {
     Backend(String),
 }
 
-/// The domain operations every backend provides, each atomic on its own.
+/// The domain operations every backend provides, each atomic on its own; the staff accounts'
+/// are in [`Accounts`].
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Accounts + Send + Sync {
     /// Counts an order, at most one open order per person per program; a repeat is reported
     /// as `duplicate` and counts nothing.
     async fn order(&self, order: NewOrder) -> Result<OrderOutcome, StoreError>;
