@@ -7,7 +7,7 @@ use serde_json::json;
 use super::support::{app, app_with, request, TOKEN};
 
 /// Every admin route, with a body where it takes one.
-fn routes() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
+pub fn routes() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
     vec![
         (Method::GET, "/api/admin/wishes", None),
         (

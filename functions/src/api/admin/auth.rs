@@ -73,8 +73,8 @@ fn unauthorized(challenge: &'static str, detail: &str) -> Response {
 }
 
 fn switched_off() -> Response {
-    let detail = "服务器没有设置管理员口令（环境变量 DIANDAN_ADMIN_TOKEN，至少 16 个字符），\
-                  管理功能未开启。";
+    let detail = "服务器没有设置管理员口令（环境变量 DIANDAN_ADMIN_TOKEN，至少 16 个字符）：\
+                  请用工作人员账号登录管理页面。";
     let err = ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "admin-disabled",
@@ -103,33 +103,37 @@ pub(super) async fn require_admin(
 }
 
 async fn guard(state: ApiState, need: Need, request: Request, next: Next) -> Response {
-    let actor = match bearer(request.headers()) {
-        Some(token) => match check_token(&state, token) {
-            Ok(()) => TOKEN_ACTOR.to_owned(),
-            Err(response) => return response,
-        },
-        None => {
-            match check_session(&state, need, request.method().clone(), request.headers()).await {
+    let headers = request.headers();
+    let actor = match (bearer(headers), session::cookie_id(headers)) {
+        (None, Some(_)) => {
+            match check_session(&state, need, request.method().clone(), headers).await {
                 Ok(name) => name,
                 Err(response) => return response,
             }
         }
+        (token, _) => match check_token(&state, token) {
+            Ok(()) => TOKEN_ACTOR.to_owned(),
+            Err(response) => return response,
+        },
     };
     let response = ACTOR.scope(actor, next.run(request)).await;
     session::no_store(response)
 }
 
-fn check_token(state: &ApiState, token: &str) -> Result<(), Response> {
+fn check_token(state: &ApiState, token: Option<&str>) -> Result<(), Response> {
     let Some(expected) = state.admin_token_digest() else {
         return Err(switched_off());
     };
-    if matches(expected, token) {
-        Ok(())
-    } else {
-        Err(unauthorized(
+    match token {
+        None => Err(unauthorized(
+            r#"Bearer realm="diandan-admin""#,
+            "请先用工作人员账号登录，或在 Authorization 请求头中提供管理员口令：Bearer <口令>。",
+        )),
+        Some(token) if !matches(expected, token) => Err(unauthorized(
             r#"Bearer realm="diandan-admin", error="invalid_token""#,
             "管理员口令不正确。",
-        ))
+        )),
+        Some(_) => Ok(()),
     }
 }
 
