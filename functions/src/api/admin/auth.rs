@@ -111,29 +111,30 @@ async fn guard(state: ApiState, need: Need, request: Request, next: Next) -> Res
                 Err(response) => return response,
             }
         }
-        (token, _) => match check_token(&state, token) {
-            Ok(()) => TOKEN_ACTOR.to_owned(),
-            Err(response) => return response,
+        (token, _) => match refuse_token(&state, token) {
+            None => TOKEN_ACTOR.to_owned(),
+            Some(response) => return response,
         },
     };
     let response = ACTOR.scope(actor, next.run(request)).await;
     session::no_store(response)
 }
 
-fn check_token(state: &ApiState, token: Option<&str>) -> Result<(), Response> {
+/// Why the bearer token is refused, if it is.
+fn refuse_token(state: &ApiState, token: Option<&str>) -> Option<Response> {
     let Some(expected) = state.admin_token_digest() else {
-        return Err(switched_off());
+        return Some(switched_off());
     };
     match token {
-        None => Err(unauthorized(
+        None => Some(unauthorized(
             r#"Bearer realm="diandan-admin""#,
             "请先用工作人员账号登录，或在 Authorization 请求头中提供管理员口令：Bearer <口令>。",
         )),
-        Some(token) if !matches(expected, token) => Err(unauthorized(
+        Some(token) if !matches(expected, token) => Some(unauthorized(
             r#"Bearer realm="diandan-admin", error="invalid_token""#,
             "管理员口令不正确。",
         )),
-        Some(_) => Ok(()),
+        Some(_) => None,
     }
 }
 

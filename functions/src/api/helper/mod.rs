@@ -45,10 +45,9 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
 
 /// The helper routes, behind the helper guard.
 pub(super) fn routes(state: &ApiState) -> Router<ApiState> {
-    endpoint::router(endpoints()).route_layer(middleware::from_fn_with_state(
-        state.clone(),
-        require_helper,
-    ))
+    let guard = middleware::from_fn_with_state(state.clone(), require_helper);
+    let guarded = (endpoints().into_iter()).map(|e| e.wrap(|h| h.route_layer(guard.clone())));
+    endpoint::router(guarded.collect())
 }
 
 /// The signed-in helper, handed to the handlers by the guard.
