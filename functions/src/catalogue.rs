@@ -119,6 +119,34 @@ impl Window {
     }
 }
 
+/// How a course's places are given out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Allocation {
+    /// In the order registrations arrive, then a waitlist.
+    #[default]
+    FirstCome,
+    /// Applications during the window, then one public draw (摇号) after it closes.
+    Lottery,
+}
+
+/// Registrations one guardian's phone may hold in a course unless the course says otherwise.
+pub const DEFAULT_MAX_PER_GUARDIAN: u32 = 2;
+
+fn default_max_per_guardian() -> u32 {
+    DEFAULT_MAX_PER_GUARDIAN
+}
+
+fn is_default_max_per_guardian(n: &u32) -> bool {
+    *n == DEFAULT_MAX_PER_GUARDIAN
+}
+
+impl Allocation {
+    fn is_first_come(&self) -> bool {
+        *self == Allocation::FirstCome
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CourseFacts {
@@ -128,6 +156,14 @@ pub struct CourseFacts {
     pub ages: AgeRange,
     pub registration: Window,
     pub sessions: Vec<DateTime<FixedOffset>>,
+    #[serde(default, skip_serializing_if = "Allocation::is_first_come")]
+    pub allocation: Allocation,
+    /// Open registrations (or applications) one guardian's phone may hold in this course.
+    #[serde(
+        default = "default_max_per_guardian",
+        skip_serializing_if = "is_default_max_per_guardian"
+    )]
+    pub max_per_guardian: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod domain;
 pub mod lambda;
+pub mod lottery;
 pub mod planner;
 pub mod rebuild;
 pub mod store;

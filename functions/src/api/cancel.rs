@@ -12,7 +12,7 @@ use super::input::{parse_query, read_optional_submission, wants_json, Mode};
 use super::problem::{ApiError, FieldError, Subject};
 use super::respond;
 use super::state::ApiState;
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Allocation, Catalogue, WindowState};
 use crate::domain::{CancelToken, ConfirmationCode};
 use crate::store::{RegistrationStatus, RegistrationView};
 
@@ -51,6 +51,10 @@ fn links(view: &RegistrationView, token: &CancelToken) -> (String, String) {
     let status = format!("/api/registrations/{}?{q}", view.code);
     let cancel = format!("/api/registrations/{}/cancel?{q}", view.code);
     (status, cancel)
+}
+
+fn lottery(catalogue: &Catalogue, view: &RegistrationView) -> bool {
+    (catalogue.courses.get(&view.course)).is_some_and(|c| c.allocation == Allocation::Lottery)
 }
 
 fn course_title(catalogue: &Catalogue, view: &RegistrationView) -> String {
@@ -94,9 +98,17 @@ fn status_body(
         (RegistrationStatus::Confirmed, true) => format!("<h1>报名成功！</h1>\n<p>{child}已报上“{course}”。</p>\n"),
         (RegistrationStatus::Confirmed, false) => format!("<h1>报名已确认</h1>\n<p>{child}已报上“{course}”。</p>\n"),
         (RegistrationStatus::Waitlisted, _) => format!(
-            "<h1>{}</h1>\n<p>“{course}”的名额已满，{child}排在候补第 <strong>{}</strong> 位。有人取消时按报名先后递补，递补成功后工作人员会打电话通知您。</p>\n",
+            "<h1>{}</h1>\n<p>“{course}”的名额已满，{child}排在候补第 <strong>{}</strong> 位。有人取消时按{}递补，递补成功后工作人员会打电话通知您。</p>\n",
             if new { "已为您排上候补" } else { "候补中" },
-            view.waitlist_position.unwrap_or(0)
+            view.waitlist_position.unwrap_or(0),
+            if lottery(catalogue, view) { "摇号顺序" } else { "报名先后" },
+        ),
+        (RegistrationStatus::Applied, _) => format!(
+            "<h1>{}</h1>\n<p>{child}已申请“{course}”。报名截止后，文化馆会当众摇号决定谁得到名额，结果在课程页公布，也可以随时回到本页查看。</p>\n",
+            if new { "申请已提交，等待摇号" } else { "等待摇号" },
+        ),
+        (RegistrationStatus::NotDrawn, _) => format!(
+            "<h1>这次没有摇中</h1>\n<p>很遗憾，{child}这次没有摇中“{course}”的名额，也不在候补名单里。请留意文化馆的下一期课程。</p>\n"
         ),
         (RegistrationStatus::Cancelled, _) => format!(
             "<h1>报名已取消</h1>\n<p>{child}的“{course}”报名已经取消。如需再报名，请重新填写报名表。</p>\n"
@@ -201,7 +213,28 @@ async fn cancel_with(
 ) -> Result<(ConfirmationCode, CancelToken), ApiError> {
     let code = code_of(path)?;
     let token = token_of(token)?;
-    (state.store().cancel(&code, &token).await)
-        .map_err(|e| ApiError::from_store(e, Subject::Registration))?;
+    let store_error = |e| ApiError::from_store(e, Subject::Registration);
+    let view = (state.store().registration(&code, &token).await).map_err(store_error)?;
+    frozen_list(state, &view)?;
+    (state.store().cancel(&code, &token).await).map_err(store_error)?;
     Ok((code, token))
+}
+
+/// Once a lottery course's registration has closed, its list of applications is published
+/// (its hash on the course page) and must not change before the draw: an application can be
+/// withdrawn during the window, a drawn place cancelled after the draw, nothing in between.
+fn frozen_list(state: &ApiState, view: &RegistrationView) -> Result<(), ApiError> {
+    let catalogue = state.catalogue();
+    let Some(facts) = catalogue.courses.get(&view.course) else {
+        return Ok(());
+    };
+    let closed = facts.registration.state_on(state.now().date_naive()) == WindowState::Closed;
+    if view.status == RegistrationStatus::Applied && closed {
+        return Err(ApiError::conflict(
+            "list-frozen",
+            "摇号名单已公布，现在不能撤回",
+            "报名截止后摇号名单已经公布，摇号前不能撤回申请。摇号后如果不需要名额，可以再来取消，名额会让给候补的孩子。",
+        ));
+    }
+    Ok(())
 }

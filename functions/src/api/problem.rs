@@ -155,6 +155,19 @@ impl ApiError {
             (StoreError::BadToken, _) => {
                 Self::bad_link("这个取消链接不正确。请使用报名成功后页面上的完整链接。")
             }
+            (StoreError::GuardianLimit { max }, _) => Self::conflict(
+                "guardian-limit",
+                "这个手机号报名的孩子已达上限",
+                &format!(
+                    "这门课程每位家长（每个手机号）最多为 {max} 个孩子报名，这个手机号已经报满了。\
+                     如果家里确实还有孩子要报名，请打文化馆服务台电话。"
+                ),
+            ),
+            (StoreError::AlreadyDrawn, _) => Self::conflict(
+                "already-drawn",
+                "已经摇过号了",
+                "这门课程已经摇过号，结果已经公布，以第一次摇号为准。",
+            ),
             (StoreError::Backend(cause), _) => Self::internal(&cause),
         }
     }

@@ -129,6 +129,8 @@ fn check(
         child_age,
         at: state.now(),
         expires_at: expiry(facts),
+        allocation: facts.allocation,
+        max_per_guardian: facts.max_per_guardian,
     })
 }
 

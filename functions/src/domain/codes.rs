@@ -59,6 +59,13 @@ impl fmt::Display for ConfirmationCode {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for ConfirmationCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Debug for ConfirmationCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ConfirmationCode({})", self.0)

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod codes;
+pub mod draw;
 pub mod ids;
 pub mod person;
 pub mod phone;

@@ -10,6 +10,7 @@
 mod accounts;
 mod cases;
 mod courses;
+mod lottery;
 mod privacy;
 mod public;
 mod schedule;
@@ -18,6 +19,7 @@ mod staff;
 pub use accounts::*;
 pub use cases::*;
 pub use courses::*;
+pub use lottery::*;
 pub use privacy::*;
 pub use public::*;
 pub use schedule::*;
@@ -65,6 +67,12 @@ macro_rules! store_conformance_tests {
             cancel_refuses_a_wrong_token,
             concurrent_cancels_promote_each_waiter_once,
             registration_view_needs_the_token,
+            one_guardian_holds_at_most_the_cap,
+            concurrent_registrations_of_one_guardian_respect_the_cap,
+            lottery_applications_wait_for_the_draw,
+            the_draw_ranks_every_application_once,
+            cancelling_after_the_draw_promotes_in_draw_order,
+            concurrent_draws_have_one_winner,
             rating_is_once_per_person_per_slot,
             wishes_are_public_only_when_replied,
             public_wishes_never_carry_contact_details,

@@ -12,12 +12,13 @@ pub mod sqlite;
 mod staff;
 mod types;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 
 use crate::domain::{
-    CancelToken, ConfirmationCode, LecturerId, PersonKey, ProgramId, ReplyText, SlotId, TownshipId,
+    CancelToken, ConfirmationCode, CourseId, LecturerId, PersonKey, ProgramId, ReplyText, SlotId,
+    TownshipId,
 };
 
 pub use accounts::*;
@@ -48,6 +49,10 @@ pub enum StoreError {
     AlreadyCancelled,
     #[error("the token does not match")]
     BadToken,
+    #[error("this guardian already holds the most registrations a course allows ({max})")]
+    GuardianLimit { max: u32 },
+    #[error("the course was already drawn")]
+    AlreadyDrawn,
     #[error("the store failed: {0}")]
     Backend(String),
 }
@@ -98,6 +103,18 @@ pub trait Store: Accounts + Send + Sync {
         code: &ConfirmationCode,
         token: &CancelToken,
     ) -> Result<RegistrationView, StoreError>;
+
+    /// Draws a lottery course: ranks its applications by the published rule and, in one
+    /// transaction (or under one conditional write), records the draw and gives each
+    /// application its outcome. `AlreadyDrawn` if the course was drawn: the first draw stands.
+    async fn draw(&self, request: DrawRequest) -> Result<Draw, StoreError>;
+
+    /// For each of `courses` (lottery courses): the applications waiting and their list hash,
+    /// or the draw once made.
+    async fn lotteries(
+        &self,
+        courses: &BTreeSet<CourseId>,
+    ) -> Result<BTreeMap<CourseId, Lottery>, StoreError>;
 
     /// Records a wish; it stays unpublished until staff reply.
     async fn wish(&self, wish: NewWish) -> Result<WishId, StoreError>;
@@ -196,6 +213,7 @@ pub trait Store: Accounts + Send + Sync {
             tallies: self.tallies(limits).await?,
             wishes: self.answered_wishes().await?,
             ratings: self.rating_summaries().await?,
+            lotteries: self.lotteries(&limits.lotteries).await?,
         })
     }
 }

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Assignment, Performance, PublicWish, RatingSummary, Tallies};
-use crate::domain::SlotId;
+use super::{Assignment, Lottery, Performance, PublicWish, RatingSummary, Tallies};
+use crate::domain::{CourseId, SlotId};
 
 /// Everything the public pages show from the store, read at one moment. Nothing personal:
 /// wishes carry masked names only, no contact details anywhere.
@@ -21,4 +21,7 @@ pub struct Snapshot {
     pub wishes: Vec<PublicWish>,
     /// Ratings of every rated slot.
     pub ratings: BTreeMap<SlotId, RatingSummary>,
+    /// Lottery courses: applications and list hash before the draw, the draw after it.
+    #[serde(default)]
+    pub lotteries: BTreeMap<CourseId, Lottery>,
 }

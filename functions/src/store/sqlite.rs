@@ -8,13 +8,14 @@
 mod accounts;
 mod courses;
 mod demand;
+mod draw;
 mod privacy;
 mod public;
 mod schedule;
 mod schema;
 mod staff;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -25,7 +26,8 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::*;
 use crate::domain::{
-    CancelToken, ConfirmationCode, LecturerId, PersonKey, ProgramId, ReplyText, SlotId, TownshipId,
+    CancelToken, ConfirmationCode, CourseId, LecturerId, PersonKey, ProgramId, ReplyText, SlotId,
+    TownshipId,
 };
 
 pub use schema::current_version as schema_version;
@@ -246,6 +248,18 @@ impl Store for SqliteStore {
         self.read(move |tx| courses::view(tx, &code, &token)).await
     }
 
+    async fn draw(&self, request: DrawRequest) -> Result<Draw, StoreError> {
+        self.write(move |tx| draw::draw(tx, &request)).await
+    }
+
+    async fn lotteries(
+        &self,
+        courses: &BTreeSet<CourseId>,
+    ) -> Result<BTreeMap<CourseId, Lottery>, StoreError> {
+        let courses = courses.clone();
+        self.read(move |tx| draw::lotteries(tx, &courses)).await
+    }
+
     async fn wish(&self, wish: NewWish) -> Result<WishId, StoreError> {
         self.write(move |tx| public::wish(tx, &wish)).await
     }
@@ -355,14 +369,16 @@ impl Store for SqliteStore {
 
     /// One read transaction, so the build sees a single moment of the store.
     async fn snapshot(&self, limits: &TallyLimits) -> Result<Snapshot, StoreError> {
-        let (assignments, performances, raw, wishes, ratings) = self
-            .read(|tx| {
+        let lotteries = limits.lotteries.clone();
+        let (assignments, performances, raw, wishes, ratings, lotteries) = self
+            .read(move |tx| {
                 Ok((
                     schedule::assignments(tx)?,
                     schedule::performances(tx)?,
                     public::raw_counts(tx)?,
                     public::answered_wishes(tx)?,
                     public::rating_summaries(tx)?,
+                    draw::lotteries(tx, &lotteries)?,
                 ))
             })
             .await?;
@@ -376,6 +392,7 @@ impl Store for SqliteStore {
             tallies: Tallies::assemble(raw, limits),
             wishes,
             ratings,
+            lotteries,
         })
     }
 }

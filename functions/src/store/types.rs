@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Allocation, Catalogue};
+use crate::domain::draw::{self, Outcome, Witness};
 use crate::domain::{
     CancelToken, ChildAge, Comment, ConfirmationCode, CourseId, LecturerId, PersonKey, PersonName,
     Phone, ProgramId, ShortText, SlotId, Stars, TownshipId, WishText,
@@ -72,6 +73,10 @@ pub struct NewRegistration {
     pub at: Time,
     /// When the row may be deleted: the course's last session plus 30 days.
     pub expires_at: Time,
+    /// First come (confirm, waitlist, refuse) or lottery (an application, drawn later).
+    pub allocation: Allocation,
+    /// Open registrations this guardian's phone may hold in the course, this one included.
+    pub max_per_guardian: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +85,10 @@ pub enum RegistrationStatus {
     Confirmed,
     Waitlisted,
     Cancelled,
+    /// A lottery course's application, waiting for the draw.
+    Applied,
+    /// A lottery application the draw gave neither a place nor a waitlist place.
+    NotDrawn,
 }
 
 impl RegistrationStatus {
@@ -88,6 +97,8 @@ impl RegistrationStatus {
             Self::Confirmed => "confirmed",
             Self::Waitlisted => "waitlisted",
             Self::Cancelled => "cancelled",
+            Self::Applied => "applied",
+            Self::NotDrawn => "not_drawn",
         }
     }
 
@@ -96,7 +107,97 @@ impl RegistrationStatus {
             "confirmed" => Some(Self::Confirmed),
             "waitlisted" => Some(Self::Waitlisted),
             "cancelled" => Some(Self::Cancelled),
+            "applied" => Some(Self::Applied),
+            "not_drawn" => Some(Self::NotDrawn),
             _ => None,
+        }
+    }
+
+    /// What the draw made of an application.
+    pub fn from_outcome(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Confirmed => Self::Confirmed,
+            Outcome::Waitlisted => Self::Waitlisted,
+            Outcome::NotDrawn => Self::NotDrawn,
+        }
+    }
+}
+
+/// Staff's request to draw a lottery course; capacity and waitlist come from the catalogue.
+#[derive(Debug, Clone)]
+pub struct DrawRequest {
+    pub course: CourseId,
+    pub witness: Witness,
+    pub capacity: u32,
+    pub waitlist: u32,
+    pub at: Time,
+}
+
+/// A lottery course's draw as published (`/courses/<id>/draw.json`): what anyone needs to
+/// recompute the ranking, and the outcome of each place in it. Codes only, never names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draw {
+    pub course: CourseId,
+    pub list_hash: String,
+    pub witness: Witness,
+    pub seed: String,
+    /// Every application's code, first drawn first.
+    pub ranking: Vec<ConfirmationCode>,
+    pub capacity: u32,
+    pub waitlist: u32,
+    pub drawn_at: Time,
+}
+
+impl Draw {
+    /// Ranks the applications `codes` as the request says.
+    pub fn make(request: &DrawRequest, codes: &[ConfirmationCode]) -> Self {
+        let drawn = draw::draw(codes, &request.witness);
+        Self {
+            course: request.course.clone(),
+            list_hash: drawn.list_hash,
+            witness: request.witness.clone(),
+            seed: drawn.seed,
+            ranking: drawn.ranking,
+            capacity: request.capacity,
+            waitlist: request.waitlist,
+            drawn_at: request.at,
+        }
+    }
+
+    /// Each code with what it got, in draw order.
+    pub fn outcomes(&self) -> impl Iterator<Item = (usize, &ConfirmationCode, Outcome)> {
+        (self.ranking.iter().enumerate())
+            .map(|(i, code)| (i, code, Outcome::at(i, self.capacity, self.waitlist)))
+    }
+}
+
+/// A lottery course as the public may see it: before the draw the number of applications and
+/// their list hash; after it, the draw.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lottery {
+    /// Applications in the draw (waiting for it, or drawn).
+    pub applications: u32,
+    /// The list hash of those applications.
+    pub list_hash: String,
+    pub draw: Option<Draw>,
+}
+
+impl Lottery {
+    /// Before the draw: the applications' number and list hash.
+    pub fn waiting(codes: &[ConfirmationCode]) -> Self {
+        Self {
+            applications: u32::try_from(codes.len()).unwrap_or(u32::MAX),
+            list_hash: draw::list_hash(codes),
+            draw: None,
+        }
+    }
+
+    /// After the draw: the list it drew from, and the draw.
+    pub fn drawn(draw: Draw) -> Self {
+        Self {
+            applications: u32::try_from(draw.ranking.len()).unwrap_or(u32::MAX),
+            list_hash: draw.list_hash.clone(),
+            draw: Some(draw),
         }
     }
 }
@@ -213,6 +314,8 @@ pub struct TallyLimits {
     pub programs: BTreeSet<ProgramId>,
     pub thresholds: BTreeMap<LecturerId, u32>,
     pub capacities: BTreeMap<CourseId, u32>,
+    /// Courses whose places are drawn: the snapshot reads their applications and draw.
+    pub lotteries: BTreeSet<CourseId>,
 }
 
 impl TallyLimits {
@@ -224,6 +327,10 @@ impl TallyLimits {
                 .collect(),
             capacities: (catalogue.courses.iter())
                 .map(|(id, c)| (id.clone(), c.capacity))
+                .collect(),
+            lotteries: (catalogue.courses.iter())
+                .filter(|(_, c)| c.allocation == Allocation::Lottery)
+                .map(|(id, _)| id.clone())
                 .collect(),
         }
     }

@@ -3,6 +3,8 @@
 mod bad_input;
 mod courses;
 mod demand;
+mod guardian;
 mod limits;
+mod lottery;
 mod openapi;
 mod support;

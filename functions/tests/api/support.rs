@@ -13,7 +13,7 @@ use tower::ServiceExt;
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::clock::{china_offset, fixed_clock};
 use diandan_functions::domain::Secret;
-use diandan_functions::store::SqliteStore;
+use diandan_functions::store::{SqliteStore, Store};
 use diandan_functions::{router, ApiState};
 
 /// The phone every test resident uses unless it needs several; it must never come back.
@@ -35,12 +35,23 @@ pub fn app() -> App {
 /// The app with its state changed by `configure` (limits, a human check, …).
 pub fn app_with(configure: impl FnOnce(ApiState) -> ApiState) -> App {
     let store = Arc::new(SqliteStore::in_memory().expect("an in-memory store"));
+    app_on(store, catalogue(), (7, 1), configure)
+}
+
+/// The app over `store` and `catalogue` on a day of 2026 (month, day), changed by `configure`:
+/// two apps on one store see the same data on different days.
+pub fn app_on(
+    store: Arc<dyn Store>,
+    catalogue: Catalogue,
+    (month, day): (u32, u32),
+    configure: impl FnOnce(ApiState) -> ApiState,
+) -> App {
     let today = china_offset()
-        .with_ymd_and_hms(2026, 7, 1, 10, 0, 0)
+        .with_ymd_and_hms(2026, month, day, 10, 0, 0)
         .single()
         .expect("a valid time");
     let secret = Secret::new("api-tests-secret-0123456789").expect("a secret");
-    let state = configure(ApiState::new(store, catalogue(), secret).with_clock(fixed_clock(today)));
+    let state = configure(ApiState::new(store, catalogue, secret).with_clock(fixed_clock(today)));
     App {
         router: router(state.clone()),
         state,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
 use diandan_functions::api::{ApiState, Limits};
-use diandan_functions::catalogue::Catalogue;
+use diandan_functions::catalogue::{Allocation, Catalogue};
 use diandan_functions::clock::fixed_clock;
 use diandan_functions::domain::Secret;
 use diandan_functions::store::SqliteStore;
@@ -112,12 +112,12 @@ fn jobs(o: &LoadOptions, cat: &Catalogue) -> anyhow::Result<(Vec<Job>, Vec<Job>)
     }
     // Interleave so orders and nominations arrive together, as after a village announcement.
     burst.sort_by_key(|(_, b)| b.len() % 7);
-    let course = cat
-        .courses
-        .iter()
+    // A first-come course: a lottery's applications are not places to race for.
+    let first_come = || (cat.courses.iter()).filter(|(_, c)| c.allocation == Allocation::FirstCome);
+    let course = first_come()
         .find(|(_, c)| c.capacity == 30)
-        .or_else(|| cat.courses.iter().next())
-        .context("no course")?;
+        .or_else(|| first_come().next())
+        .context("no first-come course")?;
     let race = (0..o.racers)
         .map(|i| ("/api/registrations", format!(r#"{{"course":"{}","child_name":"孩子","child_age":{},"guardian_name":"家长","phone":"{}"}}"#, course.0, course.1.ages.min, phone(200_000 + i))))
         .collect();

@@ -262,7 +262,11 @@ fn with_sitemap(
 
 /// Whether the store's part of the pages is the same but for counts.
 fn same_beyond_tallies(a: &StoreData, b: &StoreData) -> bool {
-    a.wishes == b.wishes && a.ratings == b.ratings && a.assignments == b.assignments
+    a.wishes == b.wishes
+        && a.ratings == b.ratings
+        && a.assignments == b.assignments
+        // A draw adds pages; rare enough to build in full.
+        && a.lotteries == b.lotteries
 }
 
 /// Items whose tallies differ (added and removed ones included).

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 pub mod bench;
 pub mod build;
 pub mod check;
+pub mod draw;
 pub mod loadtest;
 pub mod new;
 pub mod plan;
@@ -30,6 +31,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Check the content and report every problem; writes nothing.
     Check(check::CheckArgs),
+    /// Draw a lottery course once its registration has closed (摇号), with witness digits.
+    Draw(draw::DrawArgs),
     /// Load-test the API on loopback and check every count.
     Loadtest(loadtest::LoadArgs),
     /// Create a new program, lecturer or course file from a template.
@@ -82,6 +85,7 @@ impl Cli {
             Command::Bench(args) => bench::run(&args),
             Command::Build(args) => build::run(&args),
             Command::Check(args) => check::run(&args),
+            Command::Draw(args) => draw::run(&args),
             Command::Loadtest(args) => loadtest::run(&args),
             Command::New(args) => new::run(&args),
             Command::Plan(args) => plan::run(&args),

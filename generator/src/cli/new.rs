@@ -29,7 +29,7 @@ pub struct NewArgs {
 const PROGRAM: &str = "---\ntitle: 节目名称\ncategory: 闽剧\ntroupe: 演出团体\nduration_minutes: 60\naudience: 全年龄\ntags: []\norderable: true\n---\n用几句话介绍这个节目：演什么、谁来演、为什么好看。\n";
 const LECTURER: &str =
     "---\nname: 老师姓名\ntitle: 职务或职称\ntopics: []\n---\n介绍老师，以及讲座会讲些什么。\n";
-const COURSE: &str = "---\ntitle: 课程名称\ncategory: 美术\nteacher: lecturer-slug\nages: [7, 12]\ncapacity: 30\nwaitlist: 10\nvenue: 上课地点\nsessions: [\"2027-07-10T09:00+08:00\"]\nregistration: { opens: 2027-06-20, closes: 2027-07-05 }\n---\n孩子们会学到什么，要带什么。\n";
+const COURSE: &str = "---\ntitle: 课程名称\ncategory: 美术\nteacher: lecturer-slug\nages: [7, 12]\ncapacity: 30\nwaitlist: 10\nvenue: 上课地点\nsessions: [\"2027-07-10T09:00+08:00\"]\nregistration: { opens: 2027-06-20, closes: 2027-07-05 }\nallocation: first_come\nmax_per_guardian: 2\n---\n孩子们会学到什么，要带什么。\n";
 
 pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
     // Every kind shares the slug rule; checking through one id type is enough.

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use diandan_functions::catalogue::GeoPoint;
+use diandan_functions::catalogue::{Allocation, GeoPoint};
 use diandan_functions::domain::{CourseId, LecturerId, PageId, ProgramId, TownshipId};
 use serde::{Deserialize, Deserializer};
 
@@ -174,6 +174,20 @@ pub struct CourseMeta {
     pub venue: String,
     pub sessions: Vec<String>,
     pub registration: RegistrationMeta,
+    /// `first_come` (default) or `lottery`.
+    #[serde(default)]
+    pub allocation: Allocation,
+    /// Registrations one guardian's phone may hold in the course.
+    #[serde(default = "default_max_per_guardian")]
+    pub max_per_guardian: i64,
+    /// For a lottery: when, where and how the witness digits will be drawn in public, as
+    /// residents read it on the course page (e.g. 7月6日上午10点在县文化馆一楼大厅当众摇三个号码球).
+    #[serde(default)]
+    pub draw: Option<String>,
+}
+
+fn default_max_per_guardian() -> i64 {
+    i64::from(diandan_functions::catalogue::DEFAULT_MAX_PER_GUARDIAN)
 }
 
 /// Front matter of `pages/<slug>.md`.

@@ -173,6 +173,15 @@ fn explain(raw: &str) -> (String, Option<String>) {
         };
         return (format!("unknown key `{key}`"), Some(hint));
     }
+    if let Some(rest) = msg.strip_prefix("unknown variant `") {
+        let (value, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let allowed: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let hint = match did_you_mean(value, allowed.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("write one of {}", allowed.join(", ")),
+        };
+        return (format!("`{value}` is not an allowed value"), Some(hint));
+    }
     if let Some(rest) = msg.strip_prefix("missing field `") {
         let key = rest.split('`').next().unwrap_or(rest);
         return (

@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, FixedOffset};
 use super::diagnostic::{suggest, Diagnostic};
 use super::load::Loaded;
 use super::model::*;
+use diandan_functions::catalogue::Allocation;
 
 /// Top-level folders of the site that a free page must not shadow.
 const RESERVED_PAGES: &[&str] = &[
@@ -195,6 +196,8 @@ fn check_course(k: &Course, ids: &Ids, out: &mut Vec<Diagnostic>) {
     out.extend(ids.check("lecturer", k.meta.teacher.as_str(), o, "teacher"));
     at_least(m.capacity, 1, o, "capacity", out);
     at_least(m.waitlist, 0, o, "waitlist", out);
+    at_least(m.max_per_guardian, 1, o, "max_per_guardian", out);
+    check_draw(k, out);
     let [lo, hi] = m.ages;
     if !(1..=99).contains(&lo) || !(1..=99).contains(&hi) || lo > hi {
         out.push(
@@ -237,6 +240,28 @@ fn check_course(k: &Course, ids: &Ids, out: &mut Vec<Diagnostic>) {
             )
             .hint("make `opens` the earlier date"),
         );
+    }
+}
+
+/// A lottery course announces how its witness digits will be drawn; a first-come course has
+/// nothing to draw.
+fn check_draw(k: &Course, out: &mut Vec<Diagnostic>) {
+    let (m, o) = (&k.meta, &k.origin);
+    let announced = m.draw.as_deref().is_some_and(|d| !d.trim().is_empty());
+    match m.allocation {
+        Allocation::Lottery if !announced => out.push(
+            Diagnostic::new(
+                &o.rel,
+                o.at("allocation"),
+                "a lottery course must say how the witness digits will be drawn",
+            )
+            .hint("add `draw:` with the date, place and way, e.g. \"7月6日上午10点在县文化馆一楼大厅当众摇三个号码球\""),
+        ),
+        Allocation::FirstCome if m.draw.is_some() => out.push(
+            Diagnostic::new(&o.rel, o.at("draw"), "`draw` is only for lottery courses")
+                .hint("remove `draw:`, or add `allocation: lottery`"),
+        ),
+        _ => {}
     }
 }
 

@@ -137,6 +137,8 @@ fn course_facts(k: &crate::content::model::Course) -> CourseFacts {
             closes: m.registration.closes,
         },
         sessions,
+        allocation: m.allocation,
+        max_per_guardian: u32::try_from(m.max_per_guardian).unwrap_or(0),
     }
 }
 

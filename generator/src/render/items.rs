@@ -127,5 +127,7 @@ pub fn course(
         waitlisted: tally.map_or(0, |t| t.waitlisted),
         summary: markdown::summary(&k.body, SUMMARY_CHARS),
         html: markdown::to_html(&k.body, c.site.allow_raw_html),
+        max_per_guardian: m.max_per_guardian,
+        lottery: super::lottery::view(k, data, state),
     }
 }

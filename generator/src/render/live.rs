@@ -1,12 +1,12 @@
 //! What the store knows that the pages show: assignments the planner or staff made, tallies,
-//! answered wishes and ratings. Read once per build, before rendering.
+//! answered wishes, ratings and lottery courses' draws. Read once per build, before rendering.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use diandan_functions::catalogue::Catalogue;
-use diandan_functions::domain::{LecturerId, ProgramId, SlotId};
-use diandan_functions::store::{PublicWish, RatingSummary, Store, Tallies, TallyLimits};
+use diandan_functions::domain::{CourseId, LecturerId, ProgramId, SlotId};
+use diandan_functions::store::{Lottery, PublicWish, RatingSummary, Store, Tallies, TallyLimits};
 
 /// A slot filled by the planner or pinned by staff.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +24,8 @@ pub struct StoreData {
     pub wishes: Vec<PublicWish>,
     pub ratings: BTreeMap<SlotId, RatingSummary>,
     pub assignments: BTreeMap<SlotId, Assigned>,
+    /// Lottery courses: applications and list hash, and the draw once made.
+    pub lotteries: BTreeMap<CourseId, Lottery>,
 }
 
 /// Where a build gets its store data from; the catalogue says which ids and limits matter.
@@ -82,6 +84,7 @@ impl DataSource for StoreSource {
             wishes: snap.wishes,
             ratings: snap.ratings,
             assignments,
+            lotteries: snap.lotteries,
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod delta;
 pub mod feeds;
 pub mod items;
 pub mod live;
+pub mod lottery;
 pub mod markdown;
 pub mod pages;
 pub mod slots;
@@ -88,6 +89,9 @@ pub fn data_files(
 ) -> Vec<(String, Vec<u8>)> {
     let mut files = feed_files(views);
     files.push(("catalogue.json".into(), cat.to_json().into_bytes()));
+    let lotteries =
+        (views.courses.iter()).filter_map(|k| k.lottery.as_ref().map(|l| (k.id.as_str(), l)));
+    files.extend(lottery::files(lotteries));
     files.push(("robots.txt".into(), robots(views).into_bytes()));
     files
 }

@@ -151,6 +151,16 @@ fn course_pages(v: &Views) -> Vec<Job<'_>> {
             move || json!({"section": "courses", "course": k}),
         )
     }));
+    let drawn =
+        (v.courses.iter()).filter(|k| k.lottery.as_ref().is_some_and(|l| l.drawn.is_some()));
+    out.extend(drawn.map(|k| {
+        job(
+            format!("courses/{}/draw/index.html", k.id),
+            "draw.html",
+            vec![Dep::Course(&k.id)],
+            move || json!({"section": "courses", "course": k}),
+        )
+    }));
     out
 }
 

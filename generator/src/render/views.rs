@@ -137,6 +137,9 @@ pub struct CourseView {
     pub waitlisted: u32,
     pub summary: String,
     pub html: String,
+    pub max_per_guardian: i64,
+    /// Set for a lottery course.
+    pub lottery: Option<super::lottery::LotteryView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -219,8 +219,31 @@
     });
   }
 
+  /* Lottery courses (from catalogue.json): a witness field and a draw button each. */
+  function loadDraws() {
+    return loadCatalogue().then(function (c) {
+      var box = $("draws");
+      box.textContent = "";
+      var ids = Object.keys(c.courses || {}).filter(function (id) { return c.courses[id].allocation === "lottery"; });
+      if (!ids.length) { box.appendChild(el("p", { text: "没有摇号课程。" })); return; }
+      ids.forEach(function (id) {
+        var k = c.courses[id];
+        var input = el("input", { type: "text", inputmode: "numeric", pattern: "[0-9]{1,20}", "aria-label": "见证号码：" + k.title });
+        box.appendChild(el("p", {}, k.title + "（报名截止 " + k.registration.closes + "）见证号码 ", input, " ",
+          el("button", { "class": "primary", type: "button", text: "摇号", onclick: function () {
+            var witness = input.value.trim();
+            if (!confirm("用见证号码 " + witness + " 给“" + k.title + "”摇号？每门课只能摇一次。")) return;
+            json("POST", "courses/" + id + "/draw", { witness: witness }).then(function (d) {
+              say("已摇号：" + d.ranking.length + " 份申请，前 " + d.capacity + " 名录取。结果将公布在课程页。", true);
+              return refresh();
+            }).catch(fail);
+          } })));
+      });
+    });
+  }
+
   function refresh() {
-    return Promise.all([loadWishes(), loadSlots(), loadLog()]).catch(fail);
+    return Promise.all([loadWishes(), loadSlots(), loadDraws(), loadLog()]).catch(fail);
   }
 
   function start() {

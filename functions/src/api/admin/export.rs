@@ -79,6 +79,8 @@ fn status_zh(s: RegistrationStatus) -> &'static str {
         RegistrationStatus::Confirmed => "已确认",
         RegistrationStatus::Waitlisted => "候补",
         RegistrationStatus::Cancelled => "已取消",
+        RegistrationStatus::Applied => "待摇号",
+        RegistrationStatus::NotDrawn => "未摇中",
     }
 }
 

@@ -1,12 +1,13 @@
 //! The staff API under `/api/admin/`, behind a staff account's session or the bearer token:
 //! answer and hide wishes, pin and unpin slots, mark them done, run the planner, export CSV,
-//! read the action log, and hand over or erase one person's data on their request; admin
-//! accounts also manage the accounts. Every change is recorded in the action log with who did
-//! it, and changes the site shows call the `on_change` hook.
+//! read the action log, hand over or erase one person's data on their request, and draw a
+//! lottery course; admin accounts also manage the accounts. Every change is recorded in the
+//! action log with who did it, and changes the site shows call the `on_change` hook.
 
 mod accounts;
 mod auth;
 mod csv;
+mod draw;
 mod export;
 mod log;
 mod people;
@@ -61,6 +62,7 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
         Endpoint::delete("/api/admin/slots/{slot}/pin", slots::unpin),
         Endpoint::post("/api/admin/slots/{slot}/done", slots::done),
         Endpoint::post("/api/admin/plan", plan::run),
+        Endpoint::post("/api/admin/courses/{course}/draw", draw::run),
         Endpoint::get("/api/admin/export/{file}", export::download),
         Endpoint::get("/api/admin/log", log::list),
         Endpoint::post("/api/admin/people/export", people::export),

@@ -253,6 +253,8 @@ fn registration(
         child_age,
         at: state.now(),
         expires_at: expiry(facts),
+        allocation: facts.allocation,
+        max_per_guardian: facts.max_per_guardian,
     })))
 }
 
@@ -415,7 +417,7 @@ async fn registered(
     let status = match (done.status, done.waitlist_position) {
         (RegistrationStatus::Confirmed, _) => "报名成功，已录取".to_owned(),
         (_, Some(n)) => format!("名额已满，排在候补第 {n} 位"),
-        _ => "已登记".to_owned(),
+        _ => "已登记，结果会另行通知（抽签课程在报名截止后抽签）".to_owned(),
     };
     let receipt = vec![
         format!("“{title}”：{status}。"),

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use tokio::task::JoinSet;
 
 use super::{day, id, name, person, phone, Shared};
+use crate::catalogue::{Allocation, DEFAULT_MAX_PER_GUARDIAN};
 use crate::domain::{CancelToken, ChildAge, ConfirmationCode};
 use crate::store::{NewRegistration, Registered, RegistrationStatus, StoreError, TallyLimits};
 
@@ -21,6 +22,8 @@ pub fn registration(who: u32, child: &str, capacity: u32, waitlist: u32) -> NewR
         child_age: ChildAge::new(9).expect("a valid age"),
         at: day(3),
         expires_at: day(31),
+        allocation: Allocation::FirstCome,
+        max_per_guardian: DEFAULT_MAX_PER_GUARDIAN,
     }
 }
 

@@ -13,14 +13,22 @@ use super::db::{Backoff, Db, Query, Range, Tx};
 use super::expr::{self, Cond, Values};
 use super::item::{arrival, count, n, s, Item, ItemBuilder, Read};
 use super::keys::{self, counter, Key};
+use crate::catalogue::Allocation;
 use crate::clock::china_now;
 use crate::domain::{mask_name, CancelToken, ConfirmationCode, CourseId};
 use crate::store::{
     Cancellation, NewRegistration, Registered, RegistrationStatus, RegistrationView, StoreError,
 };
 
-/// Where a registration lands given the counter now.
+/// Where a registration lands given the counter now: an application for a lottery course,
+/// else a place while places remain, then the waitlist. `None`: full.
 fn placement(now: &Counter, r: &NewRegistration) -> Result<Option<RegistrationStatus>, StoreError> {
+    if r.allocation == Allocation::Lottery {
+        if now.has(DRAWN) {
+            return Err(StoreError::AlreadyDrawn);
+        }
+        return Ok(Some(RegistrationStatus::Applied));
+    }
     let (confirmed, waitlisted) = (now.get("confirmed")?, now.get("waitlisted")?);
     Ok(if confirmed < i64::from(r.capacity) {
         Some(RegistrationStatus::Confirmed)
@@ -31,10 +39,14 @@ fn placement(now: &Counter, r: &NewRegistration) -> Result<Option<RegistrationSt
     })
 }
 
+/// The counter attribute a drawn course carries: no more applications, and no second draw.
+pub(super) const DRAWN: &str = "drawn";
+
 fn registration_item(
     r: &NewRegistration,
     code: &ConfirmationCode,
     token: &CancelToken,
+    slot: &Key,
 ) -> ItemBuilder {
     ItemBuilder::new(keys::registration(code).item())
         .s("code", code.as_str())
@@ -48,16 +60,18 @@ fn registration_item(
         .time("created_at", &r.at)
         .time("updated_at", &r.at)
         .s("arrival", arrival())
+        .s("guardian_key", &slot.sk)
         .expiring(r.expires_at.timestamp())
 }
 
-/// The items that point at a registration: the "child registered" guard and, when
-/// waitlisted, its waitlist entry. Both must not exist yet.
+/// The items that point at a registration: the "child registered" guard, the guardian's
+/// slot and, when waitlisted or applied, its waitlist entry or application. None may exist yet.
 fn markers(
     db: &Db,
     r: &NewRegistration,
     code: &ConfirmationCode,
-    wait_entry: Option<Key>,
+    slot: Key,
+    entry: Option<Key>,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let guard = keys::child_guard(&r.course, r.person.as_str(), r.child_name.as_str());
     let expires = r.expires_at.timestamp();
@@ -67,11 +81,14 @@ fn markers(
             .expiring(expires);
         expr::put(&db.table, item.build(), Some(Cond::absent()))
     };
-    std::iter::once(guard)
-        .chain(wait_entry)
-        .map(marker)
-        .collect()
+    [guard, slot].into_iter().chain(entry).map(marker).collect()
 }
+
+/// Where the transaction of one registration attempt puts each kind of item.
+const AT_COUNTER: usize = 0;
+const AT_REGISTRATION: usize = 1;
+const AT_CHILD: usize = 2;
+const AT_SLOT: usize = 3;
 
 /// The transaction of one registration attempt.
 fn register_items(
@@ -79,30 +96,37 @@ fn register_items(
     r: &NewRegistration,
     now: &Counter,
     status: RegistrationStatus,
-    code: &ConfirmationCode,
-    token: &CancelToken,
+    (code, token): (&ConfirmationCode, &CancelToken),
+    slot: Key,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let course_key = counter::course(&r.course);
     let mut confirmed = now.get("confirmed")?;
     let mut waitlisted = now.get("waitlisted")?;
     let mut last_wait = now.get("last_wait")?;
-    let mut reg = registration_item(r, code, token).s("status", status.as_str());
-    let mut wait_entry = None;
-    if status == RegistrationStatus::Waitlisted {
-        waitlisted += 1;
-        last_wait += 1;
-        let entry = keys::waitlist_entry(&r.course, last_wait);
-        reg = reg.s("wait_key", &entry.sk);
-        wait_entry = Some(entry);
-    } else {
-        confirmed += 1;
+    let mut applied = now.get("applied")?;
+    let mut reg = registration_item(r, code, token, &slot).s("status", status.as_str());
+    let mut entry = None;
+    match status {
+        RegistrationStatus::Waitlisted => {
+            waitlisted += 1;
+            last_wait += 1;
+            let wait = keys::waitlist_entry(&r.course, last_wait);
+            reg = reg.s("wait_key", &wait.sk);
+            entry = Some(wait);
+        }
+        RegistrationStatus::Applied => {
+            applied += 1;
+            entry = Some(keys::application(&r.course, code.as_str()));
+        }
+        _ => confirmed += 1,
     }
     let values = Values::new()
         .with(":c", n(confirmed))
         .with(":w", n(waitlisted))
         .with(":lw", n(last_wait))
+        .with(":a", n(applied))
         .with(":v1", n(now.version()? + 1));
-    let update = "SET #confirmed = :c, #waitlisted = :w, #last_wait = :lw, #v = :v1";
+    let update = "SET #confirmed = :c, #waitlisted = :w, #last_wait = :lw, #applied = :a, #v = :v1";
     let mut items = vec![
         expr::update(
             &db.table,
@@ -113,8 +137,35 @@ fn register_items(
         )?,
         expr::put(&db.table, reg.build(), Some(Cond::absent()))?,
     ];
-    items.extend(markers(db, r, code, wait_entry)?);
+    items.extend(markers(db, r, code, slot, entry)?);
     Ok(items)
+}
+
+/// The guardian's first free slot in the course, or `None` when all `max` are held.
+async fn free_slot(db: &Db, r: &NewRegistration) -> Result<Option<Key>, StoreError> {
+    let part = keys::course_part(&r.course);
+    let prefix = keys::guardian_slots_of(r.person.as_str());
+    let held: Vec<String> = (db.query(&Query::new(&part, Range::Prefix(&prefix))).await?)
+        .iter()
+        .map(|item| item.str(keys::SK).map(str::to_owned))
+        .collect::<Result<_, _>>()?;
+    Ok((1..=r.max_per_guardian)
+        .map(|k| keys::guardian_slot(&r.course, r.person.as_str(), k))
+        .find(|key| !held.contains(&key.sk)))
+}
+
+/// Why a registration that found no room is refused: the same child first, then `otherwise`.
+async fn refusal(
+    db: &Db,
+    r: &NewRegistration,
+    otherwise: StoreError,
+) -> Result<Registered, StoreError> {
+    let guard = keys::child_guard(&r.course, r.person.as_str(), r.child_name.as_str());
+    Err(if db.get(&guard).await?.is_some() {
+        StoreError::Duplicate
+    } else {
+        otherwise
+    })
 }
 
 pub(super) async fn register(db: &Db, r: &NewRegistration) -> Result<Registered, StoreError> {
@@ -124,17 +175,15 @@ pub(super) async fn register(db: &Db, r: &NewRegistration) -> Result<Registered,
     let (mut code, token) = (ConfirmationCode::random(), CancelToken::random());
     let mut backoff = Backoff::new();
     loop {
+        let Some(slot) = free_slot(db, r).await? else {
+            let max = r.max_per_guardian;
+            return refusal(db, r, StoreError::GuardianLimit { max }).await;
+        };
         let Some(status) = placement(&now, r)? else {
-            let guard = keys::child_guard(&r.course, r.person.as_str(), r.child_name.as_str());
-            let same_child = db.get(&guard).await?.is_some();
-            return Err(if same_child {
-                StoreError::Duplicate
-            } else {
-                StoreError::Full
-            });
+            return refusal(db, r, StoreError::Full).await;
         };
         let position = now.get("waitlisted")? + 1;
-        let items = register_items(db, r, &now, status, &code, &token)?;
+        let items = register_items(db, r, &now, status, (&code, &token), slot)?;
         let tx = db.transact(items).await?;
         match tx {
             Tx::Committed => {
@@ -147,11 +196,15 @@ pub(super) async fn register(db: &Db, r: &NewRegistration) -> Result<Registered,
                     waitlist_position,
                 });
             }
-            _ if tx.failed(2) => return Err(StoreError::Duplicate),
+            _ if tx.failed(AT_CHILD) => return Err(StoreError::Duplicate),
             // A code collision: the rest of the attempt stands, with another code.
-            _ if tx.failed(1) && !tx.failed(0) => code = ConfirmationCode::random(),
+            _ if tx.failed(AT_REGISTRATION) && !tx.failed(AT_COUNTER) => {
+                code = ConfirmationCode::random()
+            }
+            // Another registration of this guardian took the slot: look for another.
+            _ if tx.failed(AT_SLOT) && !tx.failed(AT_COUNTER) => backoff.wait().await?,
             _ => {
-                now = Counter::new(match tx.old(0) {
+                now = Counter::new(match tx.old(AT_COUNTER) {
                     Some(old) => Some(old.clone()),
                     None => db.get(&key).await?,
                 });
@@ -228,6 +281,17 @@ async fn promote_first(
     Ok(Some((writes, waiter)))
 }
 
+/// The markers a registration holds besides its child guard (its guardian slot, its
+/// application), to delete with it. Registrations made before slots existed hold none.
+pub(super) fn held_markers(reg: &Item, course: &CourseId) -> Vec<Key> {
+    let part = keys::course_part(course);
+    let slot = reg.opt_str("guardian_key").map(|sk| Key::new(part, sk));
+    let application = (reg.opt_str("status") == Some(RegistrationStatus::Applied.as_str()))
+        .then(|| reg.opt_str("code").map(|c| keys::application(course, c)))
+        .flatten();
+    slot.into_iter().chain(application).collect()
+}
+
 /// The transaction of one cancellation attempt, and the code it promotes.
 async fn cancel_items(
     db: &Db,
@@ -242,27 +306,35 @@ async fn cancel_items(
         set_status(db, code, was, RegistrationStatus::Cancelled)?,
         expr::delete(&db.table, &guard, None)?,
     ];
+    for marker in held_markers(reg, &course) {
+        items.push(expr::delete(&db.table, &marker, None)?);
+    }
     let (mut confirmed, mut waitlisted) = (now.get("confirmed")?, now.get("waitlisted")?);
+    let mut applied = now.get("applied")?;
     let mut promoted = None;
-    if was == RegistrationStatus::Waitlisted {
-        waitlisted -= 1;
-        let entry = Key::new(keys::course_part(&course), reg.str("wait_key")?);
-        items.push(expr::delete(&db.table, &entry, None)?);
-    } else {
-        match promote_first(db, &course).await? {
+    match was {
+        RegistrationStatus::Waitlisted => {
+            waitlisted -= 1;
+            let entry = Key::new(keys::course_part(&course), reg.str("wait_key")?);
+            items.push(expr::delete(&db.table, &entry, None)?);
+        }
+        RegistrationStatus::Confirmed => match promote_first(db, &course).await? {
             Some((writes, waiter)) => {
                 waitlisted -= 1;
                 items.extend(writes);
                 promoted = Some(waiter);
             }
             None => confirmed -= 1,
-        }
+        },
+        RegistrationStatus::Applied => applied -= 1,
+        RegistrationStatus::NotDrawn | RegistrationStatus::Cancelled => {}
     }
     let values = Values::new()
         .with(":c", n(confirmed.max(0)))
         .with(":w", n(waitlisted.max(0)))
+        .with(":a", n(applied.max(0)))
         .with(":v1", n(now.version()? + 1));
-    let update = "SET #confirmed = :c, #waitlisted = :w, #v = :v1";
+    let update = "SET #confirmed = :c, #waitlisted = :w, #applied = :a, #v = :v1";
     items.push(expr::update(
         &db.table,
         &counter::course(&course),

@@ -32,8 +32,10 @@ pub(super) mod part {
     pub const ADMIN_LOG: &str = "ADMIN_LOG";
     /// Abuse-limit counters, deleted by TTL when their window has passed.
     pub const LIMITS: &str = "LIMITS";
-    /// `COURSE#<course>`: the course's child guards and waitlist.
+    /// `COURSE#<course>`: the course's child guards, guardian slots, applications and waitlist.
     pub const COURSE_PREFIX: &str = "COURSE#";
+    /// Lottery courses' draws, one item per course.
+    pub const DRAWS: &str = "DRAWS";
 }
 
 /// A primary key.
@@ -95,6 +97,30 @@ pub(super) fn course_part(course: &CourseId) -> String {
 /// "This child is registered for this course": guards against registering twice.
 pub(super) fn child_guard(course: &CourseId, person: &str, child: &str) -> Key {
     Key::new(course_part(course), format!("CHILD#{person}#{child}"))
+}
+
+/// One of the `max_per_guardian` places a guardian's phone may hold in a course: slot `k` of
+/// the person exists while a registration holds it (a conditional put, like the child guard).
+pub(super) fn guardian_slot(course: &CourseId, person: &str, k: u32) -> Key {
+    Key::new(
+        course_part(course),
+        format!("{}{k:03}", guardian_slots_of(person)),
+    )
+}
+
+pub(super) fn guardian_slots_of(person: &str) -> String {
+    format!("GUARDIAN#{person}#")
+}
+
+pub(super) const APPLIED: &str = "APPLIED#";
+
+/// A lottery application waiting for the draw: the draw reads the list from these.
+pub(super) fn application(course: &CourseId, code: &str) -> Key {
+    Key::new(course_part(course), format!("{APPLIED}{code}"))
+}
+
+pub(super) fn draw(course: &CourseId) -> Key {
+    Key::new(part::DRAWS, course.as_str())
 }
 
 pub(super) const WAIT: &str = "WAIT#";

@@ -8,6 +8,7 @@ mod counter;
 mod courses;
 mod db;
 mod demand;
+mod draw;
 mod expr;
 mod item;
 mod keys;
@@ -19,7 +20,7 @@ mod schema;
 mod staff;
 pub mod testing;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -28,7 +29,8 @@ use tokio::sync::OnceCell;
 
 use super::*;
 use crate::domain::{
-    CancelToken, ConfirmationCode, LecturerId, PersonKey, ProgramId, ReplyText, SlotId, TownshipId,
+    CancelToken, ConfirmationCode, CourseId, LecturerId, PersonKey, ProgramId, ReplyText, SlotId,
+    TownshipId,
 };
 use db::Db;
 
@@ -152,6 +154,17 @@ impl Store for DynamoStore {
         token: &CancelToken,
     ) -> Result<RegistrationView, StoreError> {
         courses::view(self.db().await?, code, token).await
+    }
+
+    async fn draw(&self, request: DrawRequest) -> Result<Draw, StoreError> {
+        draw::draw(self.db().await?, &request).await
+    }
+
+    async fn lotteries(
+        &self,
+        courses: &BTreeSet<CourseId>,
+    ) -> Result<BTreeMap<CourseId, Lottery>, StoreError> {
+        draw::lotteries(self.db().await?, courses).await
     }
 
     async fn wish(&self, wish: NewWish) -> Result<WishId, StoreError> {

@@ -103,16 +103,23 @@ fn registration_items(db: &Db, item: &Item) -> Result<Vec<TransactWriteItem>, St
     let mut items = Vec::new();
     let place = match status {
         RegistrationStatus::Cancelled => return Ok(items),
-        RegistrationStatus::Confirmed => "confirmed",
+        RegistrationStatus::Confirmed => Some("confirmed"),
         RegistrationStatus::Waitlisted => {
             let entry = Key::new(keys::course_part(&course), item.str("wait_key")?);
             items.push(expr::delete(&db.table, &entry, None)?);
-            "waitlisted"
+            Some("waitlisted")
         }
+        RegistrationStatus::Applied => Some("applied"),
+        RegistrationStatus::NotDrawn => None,
     };
     let guard = keys::child_guard(&course, item.str("person")?, item.str("child_name")?);
     items.push(expr::delete(&db.table, &guard, None)?);
-    items.push(adjust(db, &counter::course(&course), &[(place, -1)], true)?);
+    for marker in super::courses::held_markers(item, &course) {
+        items.push(expr::delete(&db.table, &marker, None)?);
+    }
+    if let Some(place) = place {
+        items.push(adjust(db, &counter::course(&course), &[(place, -1)], true)?);
+    }
     Ok(items)
 }
 

@@ -3,6 +3,7 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{count, parse_id, parse_time};
+use crate::catalogue::Allocation;
 use crate::domain::{mask_name, CancelToken, ConfirmationCode, CourseId};
 use crate::store::{
     Cancellation, NewRegistration, Registered, RegistrationStatus, RegistrationView, StoreError,
@@ -37,6 +38,28 @@ fn fresh_code(tx: &Transaction<'_>) -> Result<ConfirmationCode, StoreError> {
     ))
 }
 
+/// Where a new registration lands: an application for a lottery course not yet drawn; else a
+/// place while places remain, then the waitlist.
+fn placement(
+    tx: &Transaction<'_>,
+    r: &NewRegistration,
+) -> Result<(RegistrationStatus, Option<u32>), StoreError> {
+    if r.allocation == Allocation::Lottery {
+        if super::draw::drawn(tx, &r.course)? {
+            return Err(StoreError::AlreadyDrawn);
+        }
+        return Ok((RegistrationStatus::Applied, None));
+    }
+    let (confirmed, waitlisted) = counts(tx, &r.course)?;
+    if confirmed < r.capacity {
+        Ok((RegistrationStatus::Confirmed, None))
+    } else if waitlisted < r.waitlist {
+        Ok((RegistrationStatus::Waitlisted, Some(waitlisted + 1)))
+    } else {
+        Err(StoreError::Full)
+    }
+}
+
 pub(super) fn register(
     tx: &Transaction<'_>,
     r: &NewRegistration,
@@ -54,14 +77,20 @@ pub(super) fn register(
     if same_child.is_some() {
         return Err(StoreError::Duplicate);
     }
-    let (confirmed, waitlisted) = counts(tx, &r.course)?;
-    let (status, waitlist_position) = if confirmed < r.capacity {
-        (RegistrationStatus::Confirmed, None)
-    } else if waitlisted < r.waitlist {
-        (RegistrationStatus::Waitlisted, Some(waitlisted + 1))
-    } else {
-        return Err(StoreError::Full);
-    };
+    let held: i64 = tx
+        .prepare_cached(
+            "SELECT COUNT(*) FROM registrations
+             WHERE course = ?1 AND person = ?2 AND status <> 'cancelled'",
+        )?
+        .query_row(params![r.course.as_str(), r.person.as_str()], |row| {
+            row.get(0)
+        })?;
+    if count(held) >= r.max_per_guardian {
+        return Err(StoreError::GuardianLimit {
+            max: r.max_per_guardian,
+        });
+    }
+    let (status, waitlist_position) = placement(tx, r)?;
     let code = fresh_code(tx)?;
     let token = CancelToken::random();
     tx.prepare_cached(
@@ -149,11 +178,12 @@ fn cancel_row(tx: &Transaction<'_>, row: Row) -> Result<Cancellation, StoreError
     .execute(params![row.id, now])?;
     let mut promoted = None;
     if row.status == RegistrationStatus::Confirmed {
-        // The earliest waitlisted registration (lowest id: ids follow commit order) moves up.
+        // The first waitlisted registration moves up: in draw order for a drawn course, else
+        // the earliest (lowest id: ids follow commit order).
         let first: Option<(i64, String)> = tx
             .prepare_cached(
                 "SELECT id, code FROM registrations
-                 WHERE course = ?1 AND status = 'waitlisted' ORDER BY id LIMIT 1",
+                 WHERE course = ?1 AND status = 'waitlisted' ORDER BY draw_rank, id LIMIT 1",
             )?
             .query_row(params![row.course], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
@@ -183,8 +213,9 @@ pub(super) fn view(
     let waitlist_position = if row.status == RegistrationStatus::Waitlisted {
         let ahead: i64 = tx
             .prepare_cached(
-                "SELECT COUNT(*) FROM registrations
-             WHERE course = ?1 AND status = 'waitlisted' AND id <= ?2",
+                "SELECT COUNT(*) FROM registrations AS w, registrations AS me
+             WHERE me.id = ?2 AND w.course = ?1 AND w.status = 'waitlisted'
+               AND (COALESCE(w.draw_rank, 0), w.id) <= (COALESCE(me.draw_rank, 0), me.id)",
             )?
             .query_row(params![row.course, row.id], |r| r.get(0))?;
         Some(count(ahead))

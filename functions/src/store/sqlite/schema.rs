@@ -113,7 +113,52 @@ const MIGRATIONS: &[&str] = &[
         detail      TEXT NOT NULL
     );
     "#,
-    // 3: staff accounts, their sessions, wrong-password counters, and who did each action.
+    // 3: lottery courses: applications and their outcomes (new statuses, the draw's order for
+    // the waitlist) and the draws themselves. SQLite cannot change a CHECK, so the table is
+    // copied into a new one.
+    r#"
+    CREATE TABLE registrations_v3 (
+        id            INTEGER PRIMARY KEY,
+        code          TEXT NOT NULL UNIQUE,
+        token_hash    TEXT NOT NULL,
+        course        TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN
+                          ('confirmed', 'waitlisted', 'cancelled', 'applied', 'not_drawn')),
+        guardian_name TEXT NOT NULL,
+        phone         TEXT NOT NULL,
+        person        TEXT NOT NULL,
+        child_name    TEXT NOT NULL,
+        child_age     INTEGER NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        expires_at    INTEGER NOT NULL,
+        -- Place in the draw (1 = first drawn); NULL for first-come courses.
+        draw_rank     INTEGER
+    );
+    INSERT INTO registrations_v3 (id, code, token_hash, course, status, guardian_name, phone,
+            person, child_name, child_age, created_at, updated_at, expires_at)
+        SELECT id, code, token_hash, course, status, guardian_name, phone, person, child_name,
+            child_age, created_at, updated_at, expires_at FROM registrations;
+    DROP TABLE registrations;
+    ALTER TABLE registrations_v3 RENAME TO registrations;
+    CREATE UNIQUE INDEX registrations_child_once
+        ON registrations (course, person, child_name) WHERE status <> 'cancelled';
+    CREATE INDEX registrations_by_course ON registrations (course, status, id);
+    CREATE INDEX registrations_by_person ON registrations (course, person) WHERE status <> 'cancelled';
+
+    -- One row per drawn course: its existence is what makes a second draw fail.
+    CREATE TABLE draws (
+        course      TEXT PRIMARY KEY,
+        list_hash   TEXT NOT NULL,
+        witness     TEXT NOT NULL,
+        seed        TEXT NOT NULL,
+        ranking     TEXT NOT NULL,
+        capacity    INTEGER NOT NULL,
+        waitlist    INTEGER NOT NULL,
+        drawn_at    TEXT NOT NULL
+    );
+    "#,
+    // 4: staff accounts, their sessions, wrong-password counters, and who did each action.
     r#"
     ALTER TABLE admin_log ADD COLUMN actor TEXT NOT NULL DEFAULT 'token';
     CREATE INDEX admin_log_by_actor ON admin_log (actor, id);
