@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The deployment's checks (docs/deploy.md): the SAM template with cfn-lint (which translates the
-# SAM transform locally), the GitHub workflows with actionlint, and a release build of every
+# SAM transform locally) for the four regions it is meant for, the GitHub workflows with actionlint, and a release build of every
 # Lambda function with cargo lambda, printing each `bootstrap`'s size. .ci/test runs it last.
 # The tools are pinned in .ci/deploy-requirements.txt and installed into .ci/.venv-deploy.
 #
@@ -20,8 +20,15 @@ if ! cmp -s .ci/deploy-requirements.txt "$stamp"; then
 fi
 export PATH="$PWD/$VENV/bin:$PATH"
 
-echo "== cfn-lint template.yaml"
-cfn-lint template.yaml
+# The regions the template is meant for: a global one, Hong Kong (the closest to Fujian outside
+# the mainland), and AWS's two China regions, whose CloudFront lacks some resource types (the
+# template's InChina condition).
+echo "== cfn-lint template.yaml (us-east-1, ap-east-1, cn-north-1, cn-northwest-1)"
+cfn-lint --regions us-east-1 ap-east-1 cn-north-1 cn-northwest-1 -- template.yaml
+if grep -n 'arn:aws:' template.yaml; then
+    echo "template.yaml: a literal arn:aws: above; write arn:\${AWS::Partition}: instead" >&2
+    exit 1
+fi
 
 echo "== actionlint .github/workflows"
 actionlint .github/workflows/*.yml

@@ -248,8 +248,15 @@ fn every_page_and_the_css_are_valid_for_the_nu_html_checker() {
     let mut pages = BTreeMap::new();
     crawl(&server.base, &mut pages);
     let site_pages = pages.len();
+    for linked in ["/data/", "/data/report/2026-12/"] {
+        assert!(
+            pages.contains_key(linked),
+            "{linked} is reached from the home page"
+        );
+    }
     api_pages(&server.base, &mut pages);
     let css = get(&server.base, "/assets/site.css");
+    let data_css = get(&server.base, "/assets/data.css");
     server.stop();
 
     let out = dir.path().join("pages");
@@ -261,6 +268,7 @@ fn every_page_and_the_css_are_valid_for_the_nu_html_checker() {
         names.insert(file, path.clone());
     }
     std::fs::write(out.join("site.css"), css.body).expect("the CSS is written");
+    std::fs::write(out.join("data.css"), data_css.body).expect("the CSS is written");
     let messages = vnu(&out);
     let problems: Vec<String> = messages
         .iter()
@@ -278,7 +286,7 @@ fn every_page_and_the_css_are_valid_for_the_nu_html_checker() {
         })
         .collect();
     println!(
-        "the Nu Html Checker read {} pages ({site_pages} found by links, {} more: API pages, 404, staff page) and site.css",
+        "the Nu Html Checker read {} pages ({site_pages} found by links, {} more: API pages, 404, staff page), site.css and data.css",
         pages.len(),
         pages.len() - site_pages
     );

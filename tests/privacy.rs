@@ -1,8 +1,8 @@
 //! Privacy end to end: residents post 20 phone numbers with their names through every form of a
 //! real `diandan serve` (logging at `trace`), staff answer the wishes, and a store-backed
 //! `diandan build` (also at `trace`) publishes the site. No phone number, in any common
-//! spelling, and no full name appears in any output file, any log line or any answer; names
-//! show only masked (王*).
+//! spelling, and no full name appears in any output file (the open data under `/data/` included),
+//! any log line or any answer; names show only masked (王*).
 //!
 //! `harness = false`: this binary is also the `diandan` command its test starts.
 
@@ -198,6 +198,7 @@ fn main() -> std::process::ExitCode {
     }
     let started = std::time::Instant::now();
     no_phone_or_name_leaves_the_store();
+    forgotten_numbers_leave_the_store_files();
     eprintln!("privacy: ok ({} s)", started.elapsed().as_secs());
     std::process::ExitCode::SUCCESS
 }
@@ -257,6 +258,15 @@ fn no_phone_or_name_leaves_the_store() {
         .find(|(p, _)| p.ends_with("wishes/index.html"))
         .unwrap();
     let wall = wall.1.clone();
+    // The open data are scanned with the rest, and carry the answered wishes.
+    let open_data = (files.iter())
+        .filter(|(p, _)| p.contains("/data/"))
+        .filter(|(_, text)| text.contains("收到，文化馆会安排。"))
+        .count();
+    assert!(
+        open_data >= 2,
+        "wishes.csv and wishes.json list the answered wishes"
+    );
     let traced = serve_log.iter().any(|l| l.contains(" TRACE "));
     assert!(traced, "trace logging is on: {serve_log:?}");
     let mut everywhere = files;
@@ -271,4 +281,79 @@ fn no_phone_or_name_leaves_the_store() {
     );
     let masked = format!("{}*", NAMES[3].chars().next().unwrap());
     assert!(wall.contains(&masked), "with the name masked");
+}
+
+/// A local user on the serve machine reads the store's files: they are the owner's alone, and
+/// after `people/forget` no spelling of a forgotten number is left in the database, its WAL or
+/// its shared-memory file (checked while the store is still open, as under a running serve).
+fn forgotten_numbers_leave_the_store_files() {
+    use diandan_functions::catalogue::Allocation;
+    use diandan_functions::domain::{ChildAge, Phone, Secret, WishText};
+    use diandan_functions::store::conformance::{day, id, name};
+    use diandan_functions::store::{NewRegistration, NewWish, SqliteStore, Store};
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join(".diandan");
+    let path = folder.join("diandan.sqlite3");
+    let secret = Secret::new("privacy-test-secret-0123456789").unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let phones: Vec<Phone> = (0..NAMES.len())
+        .map(|i| Phone::parse(&phone(i)).unwrap())
+        .collect();
+    runtime.block_on(async {
+        for (i, number) in phones.iter().enumerate() {
+            let person = secret.person_key(number);
+            let registration = NewRegistration {
+                course: id("hanjia-shaoer-shufa"),
+                capacity: 100,
+                waitlist: 0,
+                guardian_name: name(NAMES[i]),
+                phone: number.clone(),
+                person: person.clone(),
+                child_name: name(NAMES[(i + 1) % NAMES.len()]),
+                child_age: ChildAge::parse("9").unwrap(),
+                at: day(1),
+                expires_at: day(28),
+                allocation: Allocation::FirstCome,
+                max_per_guardian: 1,
+            };
+            store.register(registration).await.unwrap();
+            let text = format!("希望多演闽剧，电话{}", typed(i));
+            let wish = NewWish {
+                text: WishText::parse(&text).unwrap(),
+                township: id("nanyu"),
+                name: Some(name(NAMES[i])),
+                person: Some(person),
+                at: day(2),
+            };
+            store.wish(wish).await.unwrap();
+        }
+        for number in &phones {
+            store
+                .forget_person(&secret.person_key(number))
+                .await
+                .unwrap();
+        }
+    });
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&folder), 0o700, "the store's folder");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let file = entry.unwrap().path();
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+        let bytes = std::fs::read(&file).unwrap();
+        files.push((
+            file.display().to_string(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
+    }
+    assert!(files.len() >= 2, "the database and its WAL: {files:?}");
+    let leaks = leaks_in(&files);
+    assert!(
+        leaks.is_empty(),
+        "forgotten numbers left in the store's files: {leaks:#?}"
+    );
+    drop(store);
 }

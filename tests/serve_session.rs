@@ -47,12 +47,12 @@ fn register(base: &str, n: u32) -> (u16, Value) {
 fn order_and_nominate(base: &str) {
     let order = json!({"program": "minju-chenjinggu", "township": "nanyu", "name": "林阿姨", "phone": "+86 138-0013-8000"});
     let (s, first) = post_json(base, "/api/orders", order.clone());
-    assert_eq!((s, &first["duplicate"]), (201, &json!(false)), "{first}");
+    assert_eq!(s, 201, "{first}");
     let (s, again) = post_json(base, "/api/orders", order);
     assert_eq!(
-        (s, &again["duplicate"]),
-        (200, &json!(true)),
-        "a repeated order is a duplicate: {again}"
+        (s, &again["program_total"]),
+        (201, &first["program_total"]),
+        "a repeated order is answered alike and counts nothing: {again}"
     );
     // A plain HTML form (JavaScript off): 303 to a receipt page that shows the count.
     let mut res = client()
@@ -196,9 +196,9 @@ fn resident_session(backend: Backend) -> Value {
         json!({"program": "minju-chenjinggu", "township": "nanyu", "name": "林阿姨", "phone": "13800138000"}),
     );
     assert_eq!(
-        (s, &r["duplicate"]),
-        (200, &json!(true)),
-        "duplicates are still recognised after a restart"
+        (s, &r["program_total"]),
+        (201, &json!(after["programs"]["minju-chenjinggu"]["total"])),
+        "repeats are still recognised after a restart"
     );
     before
 }
@@ -275,4 +275,65 @@ fn nothing_the_generator_writes_holds_a_residents_phone_or_name() {
         scanned += 1;
     }
     assert!(scanned > 50);
+}
+
+/// A GET's status, `Cache-Control` and body, as sent.
+fn get_raw(base: &str, path: &str) -> (u16, String, String) {
+    let mut res = client()
+        .get(&format!("{base}{path}"))
+        .call()
+        .expect("the server answers");
+    let cache = (res.headers().get("cache-control"))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = res.body_mut().read_to_string().unwrap_or_default();
+    (res.status().as_u16(), cache, body)
+}
+
+/// `count` orders written straight into the store (no form, so no verification setting of
+/// the content matters), from people `from..from + count`.
+fn orders_into(db: &std::path::Path, from: u32, count: u32) {
+    use diandan_functions::store::conformance::{day, id, name, person};
+    use diandan_functions::store::{NewOrder, SqliteStore, Store};
+    let store = SqliteStore::open(db).expect("the store opens beside the server");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for who in from..from + count {
+        let order = NewOrder {
+            program: id("minju-chenjinggu"),
+            township: id(if who % 2 == 0 { "nanyu" } else { "shangjie" }),
+            person: person(who),
+            name: name("林阿姨"),
+            note: None,
+            at: day(1),
+        };
+        runtime
+            .block_on(store.order(order))
+            .expect("the order is stored");
+    }
+}
+
+#[test]
+fn serves_tallies_json_as_the_api_answers_it_always_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite3");
+    orders_into(&db, 0, 5);
+    let server = Server::start(&repo_root(), &db, SECRET, china("2026-12-15"));
+    for (burst, total) in [(None, 5), (Some((5, 7)), 12), (Some((12, 9)), 21)] {
+        if let Some((from, count)) = burst {
+            orders_into(&db, from, count);
+        }
+        let (status, cache, file) = get_raw(&server.base, "/tallies.json");
+        assert_eq!(status, 200);
+        assert_eq!(cache, "no-cache", "served fresh on every request");
+        let (_, _, api) = get_raw(&server.base, "/api/tallies");
+        assert_eq!(file, api, "the file is byte for byte the API's answer");
+        let counted: Value = serde_json::from_str(&file).unwrap();
+        assert_eq!(
+            counted["programs"]["minju-chenjinggu"]["total"],
+            json!(total),
+            "{file}"
+        );
+    }
+    server.stop();
 }

@@ -29,6 +29,52 @@ pub struct SiteFacts {
     pub nomination_threshold: u32,
     /// A program is not planned again in the same township within this many months.
     pub repeat_after_months: u32,
+    /// The forms whose submissions count only from a phone proved by a text-message code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verify: Vec<FormKind>,
+}
+
+/// The public forms, as `site.yaml`'s `verify:` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormKind {
+    Orders,
+    Nominations,
+    Registrations,
+    Ratings,
+    Wishes,
+}
+
+impl FormKind {
+    pub const ALL: [FormKind; 5] = [
+        FormKind::Orders,
+        FormKind::Nominations,
+        FormKind::Registrations,
+        FormKind::Ratings,
+        FormKind::Wishes,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormKind::Orders => "orders",
+            FormKind::Nominations => "nominations",
+            FormKind::Registrations => "registrations",
+            FormKind::Ratings => "ratings",
+            FormKind::Wishes => "wishes",
+        }
+    }
+
+    /// The form called `name` in `site.yaml`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+impl Catalogue {
+    /// Whether submissions of `form` need a verified phone.
+    pub fn needs_code(&self, form: FormKind) -> bool {
+        self.site.verify.contains(&form)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -4,11 +4,13 @@
 pub mod api;
 pub mod catalogue;
 pub mod clock;
+pub mod counts;
 pub mod domain;
 pub mod lambda;
 pub mod lottery;
 pub mod planner;
 pub mod rebuild;
+pub mod sms;
 pub mod store;
 
 pub use api::{router, ApiState};

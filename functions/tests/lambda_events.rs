@@ -1,8 +1,9 @@
 //! Each Lambda function's handler, driven by an API Gateway HTTP API (v2) event as Lambda
 //! delivers it: the fixture goes through `lambda_http`'s own parsing into an `http::Request`,
 //! the function's router answers it (on an in-memory SQLite store), and the answer goes back
-//! through `lambda_http`'s own body conversion. Also: each binary refuses to start without
-//! its settings.
+//! through `lambda_http`'s own body conversion. Every request comes as CloudFront forwards it
+//! (with the origin secret); requests straight to API Gateway are refused, whatever viewer
+//! address they claim. Also: each binary refuses to start without its settings.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -12,7 +13,7 @@ use chrono::TimeZone;
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::clock::{china_offset, fixed_clock};
 use diandan_functions::domain::Secret;
-use diandan_functions::lambda::{self, Function};
+use diandan_functions::lambda::{self, Edge, Function};
 use diandan_functions::store::SqliteStore;
 use diandan_functions::ApiState;
 use lambda_http::http::StatusCode;
@@ -51,18 +52,45 @@ impl Answer {
     }
 }
 
-/// Parses the event fixture as `lambda_http` does and lets `function` answer it.
-async fn invoke(function: Function, state: &ApiState, fixture: &str) -> Answer {
+/// The secret CloudFront adds to every request it forwards, in these tests.
+const ORIGIN: &str = "origin-secret-for-lambda-tests-0123";
+
+fn edge() -> Edge {
+    Edge::new(ORIGIN, None, Some("cloudfront-viewer-address")).expect("a usable secret")
+}
+
+/// The event fixture as JSON.
+fn event(fixture: &str) -> Value {
     let raw = std::fs::read_to_string(fixtures().join("apigw").join(fixture)).unwrap();
-    let event: LambdaRequest = serde_json::from_str(&raw).expect("an API Gateway event");
+    serde_json::from_str(&raw).expect("JSON")
+}
+
+/// The event as it reaches the function through CloudFront: with the origin secret.
+fn via_cdn(mut event: Value) -> Value {
+    event["headers"]["x-diandan-origin"] = ORIGIN.into();
+    event
+}
+
+/// Parses the event fixture as `lambda_http` does and lets `function` answer it, as
+/// CloudFront forwards it.
+async fn invoke(function: Function, state: &ApiState, fixture: &str) -> Answer {
+    send(function, state, via_cdn(event(fixture))).await
+}
+
+/// Lets `function` answer `event`, exactly as given.
+async fn send(function: Function, state: &ApiState, event: Value) -> Answer {
+    let event: LambdaRequest = serde_json::from_value(event).expect("an API Gateway event");
     assert!(
         matches!(event, LambdaRequest::ApiGatewayV2(_)),
-        "{fixture} is an HTTP API v2 event"
+        "an HTTP API v2 event"
     );
     let request: lambda_http::Request = event.into();
-    let response =
-        (lambda::app(function, state.clone()).oneshot(request).await).expect("an answer");
+    let response = (lambda::app(function, state.clone(), edge())
+        .oneshot(request)
+        .await)
+        .expect("an answer");
     let response = lambda_http::IntoResponse::into_response(response).await;
+    let fixture = "the event";
     let header = |name: &str| {
         (response.headers().get(name))
             .and_then(|v| v.to_str().ok())
@@ -91,7 +119,6 @@ async fn orders_takes_a_json_order() {
     let a = invoke(Function::Orders, &state, "orders-json.json").await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
     let body = a.json();
-    assert_eq!(body["duplicate"], false);
     assert_eq!(
         (
             body["township_count"].as_u64(),
@@ -101,8 +128,9 @@ async fn orders_takes_a_json_order() {
     );
     let again = invoke(Function::Orders, &state, "orders-json.json").await;
     assert_eq!(
-        (again.status, &again.json()["duplicate"]),
-        (StatusCode::OK, &Value::Bool(true))
+        (again.status, again.json()["program_total"].as_u64()),
+        (StatusCode::CREATED, Some(1)),
+        "a repeat is answered like the first and counts nothing"
     );
 }
 
@@ -236,9 +264,9 @@ async fn only_the_admin_function_takes_the_token_or_admin_paths() {
     let tallies = lambda::with_admin_token(Function::Tallies, state(), Some(STAFF_TOKEN.into()));
     let a = invoke(Function::Tallies, &tallies, "admin-wishes-get.json").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
-    let routed_anyway = lambda::app(Function::Admin, tallies.clone());
-    let raw = std::fs::read_to_string(fixtures().join("apigw/admin-wishes-get.json")).unwrap();
-    let event: LambdaRequest = serde_json::from_str(&raw).unwrap();
+    let routed_anyway = lambda::app(Function::Admin, tallies.clone(), edge());
+    let event: LambdaRequest =
+        serde_json::from_value(via_cdn(event("admin-wishes-get.json"))).unwrap();
     let request: lambda_http::Request = event.into();
     let response = routed_anyway.oneshot(request).await.unwrap();
     assert_eq!(
@@ -272,22 +300,198 @@ fn every_binary_refuses_to_start_without_its_settings() {
         env!("CARGO_BIN_EXE_registrations"),
         env!("CARGO_BIN_EXE_wishes"),
         env!("CARGO_BIN_EXE_ratings"),
+        env!("CARGO_BIN_EXE_verify"),
         env!("CARGO_BIN_EXE_tallies"),
         env!("CARGO_BIN_EXE_admin"),
     ];
+    let table = (lambda::TABLE_VAR, "diandan");
+    let secret = (lambda::SECRET_VAR, "0123456789abcdef0123");
     for binary in binaries {
         let (ok, err) = start(binary, &[]);
         assert!(!ok && err.contains(lambda::TABLE_VAR), "{binary}: {err}");
-        let (ok, err) = start(binary, &[(lambda::TABLE_VAR, "diandan")]);
-        assert!(!ok && err.contains(lambda::SECRET_VAR), "{binary}: {err}");
+        let (ok, err) = start(binary, &[table]);
+        // The tallies function hashes no phone number: it is not given the HMAC secret.
+        let next = if binary.ends_with("tallies") {
+            lambda::ORIGIN_SECRET_VAR
+        } else {
+            lambda::SECRET_VAR
+        };
+        assert!(!ok && err.contains(next), "{binary}: {err}");
+        // Without CloudFront's secret no HTTP function starts.
+        let (ok, err) = start(binary, &[table, secret]);
+        assert!(
+            !ok && err.contains(lambda::ORIGIN_SECRET_VAR),
+            "{binary}: {err}"
+        );
     }
     let (ok, err) = start(
         env!("CARGO_BIN_EXE_orders"),
         &[
-            (lambda::TABLE_VAR, "diandan"),
-            (lambda::SECRET_VAR, "0123456789abcdef0123"),
+            table,
+            secret,
+            (lambda::ORIGIN_SECRET_VAR, ORIGIN),
             (lambda::CATALOGUE_VAR, "/nonexistent/catalogue.json"),
         ],
     );
     assert!(!ok && err.contains("/nonexistent/catalogue.json"), "{err}");
+    // The console provider would print codes into CloudWatch: no function that sends starts.
+    for binary in [env!("CARGO_BIN_EXE_verify"), env!("CARGO_BIN_EXE_orders")] {
+        let (ok, err) = start(
+            binary,
+            &[
+                table,
+                secret,
+                (lambda::ORIGIN_SECRET_VAR, ORIGIN),
+                ("DIANDAN_SMS", "console"),
+            ],
+        );
+        assert!(
+            !ok && err.contains("DIANDAN_SMS=console") && err.contains("logs"),
+            "{binary}: {err}"
+        );
+    }
+    // A vendor without its credentials names the one missing.
+    let (ok, err) = start(
+        env!("CARGO_BIN_EXE_verify"),
+        &[
+            table,
+            secret,
+            (lambda::ORIGIN_SECRET_VAR, ORIGIN),
+            ("DIANDAN_SMS", "aliyun"),
+        ],
+    );
+    assert!(!ok && err.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), "{err}");
+}
+
+#[test]
+fn the_stream_and_schedule_binaries_refuse_to_start_alike() {
+    let binaries = [
+        env!("CARGO_BIN_EXE_planner"),
+        env!("CARGO_BIN_EXE_rebuild"),
+        env!("CARGO_BIN_EXE_counts"),
+    ];
+    for binary in binaries {
+        let (ok, err) = start(binary, &[]);
+        assert!(
+            !ok && err.contains("cannot start") && err.contains(lambda::TABLE_VAR),
+            "{binary}: {err}"
+        );
+    }
+    let table = (lambda::TABLE_VAR, "diandan");
+    let (ok, err) = start(
+        env!("CARGO_BIN_EXE_planner"),
+        &[
+            table,
+            (lambda::CATALOGUE_VAR, "/nonexistent/catalogue.json"),
+        ],
+    );
+    assert!(!ok && err.contains("/nonexistent/catalogue.json"), "{err}");
+    let (ok, err) = start(env!("CARGO_BIN_EXE_rebuild"), &[table]);
+    assert!(
+        !ok && err.contains("DIANDAN_BUILD_HOOK_URL"),
+        "the rebuild names its hook settings: {err}"
+    );
+    let (ok, err) = start(env!("CARGO_BIN_EXE_counts"), &[]);
+    assert!(!ok && err.contains(lambda::TABLE_VAR), "{err}");
+    let (ok, err) = start(env!("CARGO_BIN_EXE_counts"), &[table]);
+    assert!(!ok && err.contains(lambda::SITE_BUCKET_VAR), "{err}");
+}
+
+/// The per-client limit of these tests: two writes per ten minutes from one client.
+fn limited_state() -> ApiState {
+    let limits = diandan_functions::api::Limits::from_lookup(|v| match v {
+        "DIANDAN_LIMIT_PER_CLIENT" => Some("2/10m".into()),
+        "DIANDAN_LIMIT_PER_PERSON" => Some("off".into()),
+        _ => None,
+    })
+    .unwrap();
+    state().with_limits(limits)
+}
+
+/// The recorded CloudFront-forwarded order, from `viewer`, for phone number `n`.
+fn cdn_order(viewer: &str, n: u32) -> Value {
+    let mut event = event("orders-json-cloudfront.json");
+    event["headers"]["cloudfront-viewer-address"] = format!("{viewer}:40000").into();
+    let body = event["body"]
+        .as_str()
+        .unwrap()
+        .replace("13800138000", &format!("1380013{n:04}"));
+    event["body"] = body.into();
+    event
+}
+
+async fn orders_stored(state: &ApiState) -> u64 {
+    let limits = diandan_functions::store::TallyLimits::from_catalogue(&state.catalogue());
+    let tallies = state.store().tallies(&limits).await.unwrap();
+    tallies.programs[&"minju-chenjinggu".parse().unwrap()].total as u64
+}
+
+#[tokio::test]
+async fn a_recorded_cloudfront_request_is_answered() {
+    let state = state();
+    let a = send(
+        Function::Orders,
+        &state,
+        event("orders-json-cloudfront.json"),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    assert_eq!(orders_stored(&state).await, 1);
+}
+
+#[tokio::test]
+async fn a_request_straight_to_api_gateway_is_refused() {
+    let state = state();
+    // The recorded direct event: no origin secret at all.
+    let a = send(Function::Orders, &state, event("orders-json.json")).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+    // A guessed secret, or one a byte short, is no better.
+    for wrong in ["origin-secret-for-lambda-tests-012", "x", ""] {
+        let mut forged = event("orders-json-cloudfront.json");
+        forged["headers"]["x-diandan-origin"] = wrong.into();
+        let a = send(Function::Orders, &state, forged).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{wrong:?}: {}", a.text);
+    }
+    // Every function refuses alike, reads included.
+    let a = send(Function::Tallies, &state, event("tallies-get.json")).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+    assert!(
+        !a.text.contains(ORIGIN),
+        "the answer never names the secret"
+    );
+    assert_eq!(orders_stored(&state).await, 0, "nothing was stored");
+}
+
+#[tokio::test]
+async fn a_spoofed_viewer_address_without_the_secret_changes_no_limit() {
+    let state = limited_state();
+    // The attacker calls API Gateway directly, naming a fresh viewer address each time, and
+    // once the address of the resident below: all refused, none counted.
+    for n in 0..6u32 {
+        let viewer = if n == 0 {
+            "198.51.100.23".to_owned()
+        } else {
+            format!("192.0.2.{n}")
+        };
+        let mut direct = cdn_order(&viewer, n);
+        direct["headers"]
+            .as_object_mut()
+            .unwrap()
+            .remove("x-diandan-origin");
+        let a = send(Function::Orders, &state, direct).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+    }
+    assert_eq!(orders_stored(&state).await, 0);
+    // The resident, through CloudFront, still has the whole allowance: two, then 429.
+    for n in 10..12u32 {
+        let a = send(Function::Orders, &state, cdn_order("198.51.100.23", n)).await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    }
+    let a = send(Function::Orders, &state, cdn_order("198.51.100.23", 12)).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{}", a.text);
+    // Through CloudFront the viewer's address counts, not the edge's (the same source IP):
+    // another viewer behind the same edge has an allowance of its own.
+    let a = send(Function::Orders, &state, cdn_order("198.51.100.99", 13)).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    assert_eq!(orders_stored(&state).await, 3);
 }

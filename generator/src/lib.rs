@@ -1,6 +1,5 @@
 //! diandan's generator: content (YAML + Markdown) → a static site, and the `diandan` command line.
 
-pub mod bench;
 pub mod build;
 pub mod cli;
 pub mod content;

@@ -1,19 +1,22 @@
-//! Writing the site so that a failed or interrupted build never leaves a half-written output:
-//! only files whose bytes changed are written, first into a staging folder that also gets a
-//! hard link to every unchanged file, and the finished folder then trades places with the output
-//! in one atomic step (Linux and macOS), so the output is always the whole previous site or the
-//! whole new one, whenever the build is killed. Where folders cannot be swapped, the changed
-//! files are moved into place under a journal that the next build finishes if this one is
-//! killed midway. A build that changes nothing writes nothing.
+//! Writing the site into its folder as it is rendered, so that memory holds one page at a time
+//! and a killed build never leaves a torn page. Each file whose bytes changed is written into a
+//! staging folder beside the output; when the build has made every file, a journal listing the
+//! files to move in and the files to delete is written and synced, and the files are renamed
+//! into place one by one (each rename is atomic). A build killed before the journal exists
+//! leaves the output as it was; one killed while moving leaves every page whole, some old and
+//! some new, and the next build first carries out the journal, then goes on. A first build
+//! renames the whole staging folder into place at once. A build that changes nothing writes
+//! nothing. The guarantee is against the process being killed, not against power loss: files
+//! are not synced one by one.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
-use rayon::prelude::*;
 use walkdir::WalkDir;
 
-use crate::render::Site;
+use crate::render::{Sink, Site};
 
 /// What a write did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +27,8 @@ pub struct WriteStats {
     pub removed: usize,
 }
 
-fn sibling(out: &Path, suffix: &str) -> PathBuf {
+/// A file beside the output folder: `public` → `.public.SUFFIX`.
+pub fn sibling(out: &Path, suffix: &str) -> PathBuf {
     let name = out
         .file_name()
         .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
@@ -32,8 +36,7 @@ fn sibling(out: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Finishes an interrupted write (its journal says what to move), or drops a staging folder
-/// whose journal was never written: one never swapped in (the output was not touched yet), or
-/// one holding the previous site after a swap.
+/// whose journal was never written (the output was not touched yet).
 pub fn recover(out: &Path) -> io::Result<()> {
     let journal = sibling(out, "journal");
     let staging = sibling(out, "staging");
@@ -101,115 +104,135 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
         && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
-fn stage(site: &Site, paths: &[&String], staging: &Path) -> io::Result<()> {
-    paths.par_iter().try_for_each(|path| {
-        let dest = staging.join(path);
+/// A build's write into `out`: files arrive one at a time ([`Sink::put`]), from any thread.
+pub struct Writer {
+    out: PathBuf,
+    staging: PathBuf,
+    /// The output does not exist yet: the staging folder becomes it.
+    fresh: bool,
+    /// Files staged because their bytes are new.
+    staged: Mutex<Vec<String>>,
+    /// Every file the build has, staged or already in place.
+    seen: Mutex<BTreeSet<String>>,
+}
+
+impl Writer {
+    /// Finishes what an interrupted build left, and starts a new write.
+    pub fn open(out: &Path) -> io::Result<Writer> {
+        recover(out)?;
+        Ok(Writer {
+            out: out.to_path_buf(),
+            staging: sibling(out, "staging"),
+            fresh: !out.exists(),
+            staged: Mutex::default(),
+            seen: Mutex::default(),
+        })
+    }
+
+    /// Moves the staged files into place and removes the files the site no longer has: those
+    /// in `previous` (the last build's files, when known) or else in the output folder.
+    pub fn finish(self, previous: Option<BTreeSet<String>>) -> io::Result<WriteStats> {
+        let staged = self
+            .staged
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        let seen = self
+            .seen
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        if self.fresh {
+            if let Some(parent) = self.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
+            if !self.staging.exists() {
+                std::fs::create_dir_all(&self.staging)?;
+            }
+            // A first build: the whole tree appears at once.
+            std::fs::rename(&self.staging, &self.out)?;
+            let written = staged.len();
+            return Ok(WriteStats {
+                written,
+                removed: 0,
+            });
+        }
+        let previous = previous.unwrap_or_else(|| existing_files(&self.out));
+        let removed: Vec<&String> = previous.iter().filter(|p| !seen.contains(*p)).collect();
+        let stats = WriteStats {
+            written: staged.len(),
+            removed: removed.len(),
+        };
+        if staged.is_empty() && removed.is_empty() {
+            return Ok(stats);
+        }
+        journaled(staged, &removed, &self.staging, &self.out)?;
+        Ok(stats)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Sink for Writer {
+    fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()> {
+        lock(&self.seen).insert(path.to_owned());
+        if !self.fresh && same_bytes(&self.out.join(path), &bytes) {
+            return Ok(());
+        }
+        let dest = self.staging.join(path);
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(&dest, &site.files[*path])
-    })
+        std::fs::write(&dest, &bytes)?;
+        lock(&self.staged).push(path.to_owned());
+        Ok(())
+    }
+
+    fn has(&self, path: &str) -> bool {
+        !self.fresh && self.out.join(path).is_file()
+    }
+
+    /// Counts a file as part of the site without its bytes: it is in place and unchanged.
+    fn keep(&self, path: &str) {
+        lock(&self.seen).insert(path.to_owned());
+    }
 }
 
 /// Writes `site` into `out`, replacing what was there.
 pub fn write(site: &Site, out: &Path) -> io::Result<WriteStats> {
-    recover(out)?;
-    let old = existing_files(out);
-    let changed: Vec<&String> = site
-        .files
-        .par_iter()
-        .filter(|(p, b)| !old.contains(*p) || !same_bytes(&out.join(p), b))
-        .map(|(p, _)| p)
-        .collect();
-    let removed: Vec<&String> = old
-        .iter()
-        .filter(|p| !site.files.contains_key(*p))
-        .collect();
-    let stats = WriteStats {
-        written: changed.len(),
-        removed: removed.len(),
-    };
-    if changed.is_empty() && removed.is_empty() {
-        return Ok(stats);
+    let writer = Writer::open(out)?;
+    for (path, bytes) in &site.files {
+        writer.put(path, bytes.clone())?;
     }
-    let staging = sibling(out, "staging");
-    stage(site, &changed, &staging)?;
-    if !out.exists() {
-        // A first build: the whole tree appears at once.
-        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)?;
-        }
-        return std::fs::rename(&staging, out).map(|()| stats);
-    }
-    // An output that is a link to a folder elsewhere stays one: its files are replaced instead.
-    let swappable = !out.is_symlink();
-    if swappable
-        && link_unchanged(site, &changed, out, &staging).is_ok()
-        && swap::exchange(&staging, out)
-    {
-        // The staging folder now holds the previous site.
-        std::fs::remove_dir_all(&staging)?;
-        return Ok(stats);
-    }
-    journaled(&changed, &removed, &staging, out)?;
-    Ok(stats)
+    writer.finish(None)
 }
 
-/// Completes the staging folder into the whole new site: each unchanged file is hard-linked
-/// from the output (no bytes copied), or written again where links are not possible.
-fn link_unchanged(site: &Site, changed: &[&String], out: &Path, staging: &Path) -> io::Result<()> {
-    let changed: BTreeSet<&String> = changed.iter().copied().collect();
-    let unchanged: Vec<&String> = site.files.keys().filter(|p| !changed.contains(p)).collect();
-    unchanged.par_iter().try_for_each(|path| {
-        let dest = staging.join(path);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::hard_link(out.join(path), &dest)
-            .or_else(|_| std::fs::write(&dest, &site.files[*path]))
-    })
-}
-
-/// Moves the changed files into place and removes the gone ones under a journal, for systems
-/// where two folders cannot trade places atomically.
+/// Moves the staged files into place and removes the gone ones under a journal: written and
+/// synced first, so a build killed midway is finished by the next one.
 fn journaled(
-    changed: &[&String],
+    mut staged: Vec<String>,
     removed: &[&String],
     staging: &Path,
     out: &Path,
 ) -> io::Result<()> {
+    staged.sort();
     let mut journal = String::new();
-    changed
-        .iter()
-        .for_each(|p| journal.push_str(&format!("put {p}\n")));
-    removed
-        .iter()
-        .for_each(|p| journal.push_str(&format!("del {p}\n")));
+    for p in &staged {
+        journal.push_str(&format!("put {p}\n"));
+    }
+    for p in removed {
+        journal.push_str(&format!("del {p}\n"));
+    }
     let journal_path = sibling(out, "journal");
     let mut f = std::fs::File::create(&journal_path)?;
     f.write_all(journal.as_bytes())?;
     f.sync_all()?;
     apply(&journal, staging, out)?;
     std::fs::remove_file(&journal_path)?;
-    std::fs::remove_dir_all(staging)
-}
-
-/// Two folders trading places in one step, where the system can do it.
-mod swap {
-    use std::path::Path;
-
-    /// Whether `a` and `b` traded places (atomically: no moment shows neither or a mix).
-    #[cfg(any(target_os = "linux", target_os = "macos"))]
-    pub fn exchange(a: &Path, b: &Path) -> bool {
-        use rustix::fs::{renameat_with, RenameFlags, CWD};
-        renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).is_ok()
+    if staging.exists() {
+        std::fs::remove_dir_all(staging)?;
     }
-
-    /// Not available here: the caller falls back to the journal.
-    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
-    pub fn exchange(_: &Path, _: &Path) -> bool {
-        false
-    }
+    Ok(())
 }
 
 #[cfg(test)]

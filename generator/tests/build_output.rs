@@ -188,6 +188,8 @@ fn snapshots_of_the_main_page_types() {
         ("month", "calendar/2026-12/index.html"),
         ("page", "about/index.html"),
         ("wishes", "wishes/index.html"),
+        ("open_data", "data/index.html"),
+        ("report", "data/report/2026-12/index.html"),
         ("not_found", "404.html"),
         ("catalogue", "catalogue.json"),
         ("sitemap", "sitemap.xml"),

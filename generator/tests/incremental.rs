@@ -6,8 +6,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use diandan::build::incremental::{build_with_state, Outcome, State};
-use diandan::build::{build_site, BuildError, BuildOptions};
+use diandan::build::edit::{Outcome, State};
+use diandan::build::{build_site, build_with_state, BuildError, BuildOptions};
 use diandan::render::live::NoStore;
 use diandan::render::Site;
 

@@ -29,6 +29,8 @@ const PAGES: &[(&str, &str)] = &[
     ("month", "/calendar/2026-12/"),
     ("about page", "/about/"),
     ("wishes", "/wishes/"),
+    ("open data", "/data/"),
+    ("monthly report", "/data/report/2026-12/"),
     ("404", "/no-such-page/"),
 ];
 
@@ -64,7 +66,7 @@ async fn settle(b: &Browser) {
         "the page and its live counts",
         "return document.readyState === 'complete' && (!document.querySelector('[data-tally]') ||
            performance.getEntriesByType('resource').some(function (e) {
-             return e.name.indexOf('/api/tallies') >= 0 && e.responseEnd > 0; }));",
+             return /tallies(\\.json)?$/.test(e.name) && e.responseEnd > 0; }));",
     )
     .await;
     tokio::time::sleep(Duration::from_millis(150)).await;

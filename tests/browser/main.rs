@@ -12,6 +12,7 @@ mod a11y;
 mod driver;
 mod forms_js;
 mod forms_nojs;
+mod print;
 mod tools;
 mod weight;
 mod wishes;
@@ -165,6 +166,18 @@ async fn a_wish_answered_by_staff_appears_on_the_wish_wall_after_the_rebuild() {
             )
             .await;
         a11y::maybe_screenshot(&browser, "wish wall").await;
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_monthly_report_prints_on_one_or_two_a4_pages_without_clipped_tables() {
+    within_time_limit(async {
+        let site = site();
+        // JavaScript on: the measuring frame reports back from its load event.
+        let browser = Browser::launch(&site.server.base, true).await;
+        print::report_prints_on_a4(&browser).await;
         browser.close().await;
     })
     .await;

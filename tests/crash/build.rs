@@ -1,13 +1,15 @@
-//! `kill -9` of `diandan build` while it renders and while it writes a large synthetic catalogue
-//! over the previous site: each time the output is the previous site byte for byte (or, had the
-//! build already finished, the whole new one); the next build completes and equals a fresh one.
+//! `kill -9` of `diandan build` while it renders, writes and moves a large synthetic catalogue
+//! over the previous site, and while it rebuilds after a one-program edit (the page cache's
+//! path): every page in the output is whole, the previous version or the new one; until the
+//! build's journal is written the output is the previous site byte for byte; the next build
+//! completes and equals a fresh one.
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use diandan::bench::synth;
+use diandan::cli::bench::synth;
 
 use crate::support::child::Diandan;
 use crate::support::repo_root;
@@ -90,14 +92,23 @@ enum Moment {
     Moving,
 }
 
-/// Starts a build and kills it at `moment`. Whether the staging folder existed at the kill.
-fn kill_build_at(root: &Path, out: &Path, staging: &Path, moment: Moment) -> bool {
+/// What a kill left.
+struct Killed {
+    /// The staging folder existed: the build was writing.
+    writing: bool,
+    /// The journal existed: the build was moving files into place.
+    moving: bool,
+}
+
+/// Starts a build and kills it at `moment`.
+fn kill_build_at(root: &Path, out: &Path, moment: Moment) -> Killed {
+    let (staging, journal) = (sibling(out, "staging"), sibling(out, "journal"));
     let mut build = spawn_build(root, out);
     let started = Instant::now();
     match moment {
         Moment::AfterStart(after) => {
             while started.elapsed() < after && !build.finished() && !staging.exists() {
-                std::thread::sleep(Duration::from_millis(1));
+                std::thread::sleep(Duration::from_micros(200));
             }
         }
         Moment::Writing(after) => {
@@ -107,7 +118,7 @@ fn kill_build_at(root: &Path, out: &Path, staging: &Path, moment: Moment) -> boo
             std::thread::sleep(after);
         }
         Moment::Moving => {
-            let (journal, first) = (sibling(out, "journal"), out.join("404.html"));
+            let first = out.join("404.html");
             let before = std::fs::read(&first).unwrap();
             let moved = || journal.exists() && std::fs::read(&first).ok().as_ref() != Some(&before);
             while !moved() && !build.finished() {
@@ -115,13 +126,85 @@ fn kill_build_at(root: &Path, out: &Path, staging: &Path, moment: Moment) -> boo
             }
         }
     }
-    let writing = staging.exists();
+    let killed = Killed {
+        writing: staging.exists(),
+        moving: journal.exists(),
+    };
     build.kill();
-    writing
+    killed
 }
 
 fn sibling(out: &Path, suffix: &str) -> PathBuf {
     out.with_file_name(format!(".public.{suffix}"))
+}
+
+/// Every file of `now` is whole: as in `previous` or as in `next`, and nothing else is there.
+fn assert_whole(now: &Tree, previous: &Tree, next: &Tree, moment: Moment) {
+    for (path, file) in now {
+        assert!(
+            previous.get(path) == Some(file) || next.get(path) == Some(file),
+            "killed at {moment:?}: {path} is neither its previous nor its new version"
+        );
+    }
+}
+
+/// Kills builds of `next` over `previous` at each moment, checking what each kill left. The
+/// output is put back to `previous` before each kill. How many kills landed while writing.
+fn kill_at_moments(site: &Sites, moments: &[Moment]) -> usize {
+    let mut killed_while_writing = 0;
+    for &moment in moments {
+        (site.make_previous)();
+        let said = build_to_end(&site.root, &site.out);
+        let back = tree(&site.out);
+        let previous = &site.previous;
+        assert!(
+            &back == previous,
+            "{said:?}: {:?}",
+            differences(&back, previous)
+        );
+        (site.make_next)();
+        let killed = kill_build_at(&site.root, &site.out, moment);
+        let now = tree(&site.out);
+        assert_whole(&now, previous, &site.next, moment);
+        if !killed.moving && now != site.next {
+            assert!(
+                &now == previous,
+                "killed at {moment:?} before moving anything, the output is not the previous \
+                 site; it differs at {:?}",
+                differences(&now, previous)
+            );
+        }
+        killed_while_writing += usize::from(killed.writing || killed.moving);
+        let said = build_to_end(&site.root, &site.out);
+        let last = tree(&site.out);
+        assert!(
+            last == site.next,
+            "the next build completes and equals a fresh build; it said {said:?} and differs \
+             at {:?}",
+            differences(&last, &site.next)
+        );
+        assert!(!sibling(&site.out, "staging").exists() && !sibling(&site.out, "journal").exists());
+    }
+    killed_while_writing
+}
+
+/// A site, its output, and how to switch its content between two versions.
+struct Sites<'a> {
+    root: PathBuf,
+    out: PathBuf,
+    previous: Tree,
+    next: Tree,
+    make_previous: &'a dyn Fn(),
+    make_next: &'a dyn Fn(),
+}
+
+/// Builds the content as it is into a fresh folder.
+fn fresh_tree(root: &Path, scratch: &Path) -> Tree {
+    if scratch.exists() {
+        std::fs::remove_dir_all(scratch).unwrap();
+    }
+    build_to_end(root, scratch);
+    tree(scratch)
 }
 
 pub fn a_killed_build_leaves_the_previous_site_and_the_next_build_finishes() {
@@ -130,17 +213,17 @@ pub fn a_killed_build_leaves_the_previous_site_and_the_next_build_finishes() {
     synth::write_diandan(&root, &synth::Sizes::for_n(PROGRAMS)).unwrap();
     crate::support::child::copy_tree(&repo_root().join("themes"), &root.join("themes"));
     let out = root.join("public");
-    let (old_title, new_title) = ("旧版 · 点单点将", "新版 · 点单点将");
-    set_title(&root, old_title);
-    build_to_end(&root, &out);
-    let previous = tree(&out);
-    set_title(&root, new_title);
-    let fresh = dir.path().join("fresh");
-    build_to_end(&root, &fresh);
-    let next = tree(&fresh);
-    assert_ne!(previous, next, "the edit changes the site");
+    let scratch = dir.path().join("fresh");
 
-    let staging = sibling(&out, "staging");
+    // Every page changes: a new site title.
+    let (old_title, new_title) = ("旧版 · 点单点将", "新版 · 点单点将");
+    let old = || set_title(&root, old_title);
+    let new = || set_title(&root, new_title);
+    old();
+    let previous = fresh_tree(&root, &scratch);
+    new();
+    let next = fresh_tree(&root, &scratch);
+    assert_ne!(previous, next, "the edit changes the site");
     let moments = [
         Moment::AfterStart(Duration::from_millis(300)),
         Moment::Writing(Duration::ZERO),
@@ -148,41 +231,40 @@ pub fn a_killed_build_leaves_the_previous_site_and_the_next_build_finishes() {
         Moment::Writing(Duration::from_millis(300)),
         Moment::Moving,
     ];
-    let mut killed_while_writing = 0;
-    for moment in moments {
-        let writing = kill_build_at(&root, &out, &staging, moment);
-        let now = tree(&out);
-        if now == next {
-            // It had finished: a whole new site. Put the previous one back for the next kill.
-            set_title(&root, old_title);
-            let said = build_to_end(&root, &out);
-            let back = tree(&out);
-            assert!(
-                back == previous,
-                "{said:?}: {:?}",
-                differences(&back, &previous)
-            );
-            set_title(&root, new_title);
-            continue;
-        }
-        assert!(
-            now == previous,
-            "killed at {moment:?}: the output is neither the previous site nor the new one; \
-             it differs from the previous one at {:?}",
-            differences(&now, &previous)
-        );
-        killed_while_writing += usize::from(writing);
-    }
+    let site = Sites {
+        root: root.clone(),
+        out: out.clone(),
+        previous,
+        next,
+        make_previous: &old,
+        make_next: &new,
+    };
+    let writing = kill_at_moments(&site, &moments);
     assert!(
-        killed_while_writing > 0,
+        writing > 0,
         "no kill landed while the build was writing; make the catalogue larger"
     );
-    let said = build_to_end(&root, &out);
-    let last = tree(&out);
-    assert!(
-        last == next,
-        "the next build completes and equals a fresh build; it said {said:?} and differs at {:?}",
-        differences(&last, &next)
-    );
-    assert!(!staging.exists() && !sibling(&out, "journal").exists());
+
+    // One program's text: the page cache lets the build render and write that page alone.
+    old();
+    let program = synth::first_program(&root);
+    let text = std::fs::read_to_string(&program).unwrap();
+    let before = || std::fs::write(&program, &text).unwrap();
+    let after = || std::fs::write(&program, format!("{text}\n改过的一段。\n")).unwrap();
+    before();
+    let previous = fresh_tree(&root, &scratch);
+    after();
+    let next = fresh_tree(&root, &scratch);
+    assert_eq!(differences(&previous, &next).len(), 1, "one page changes");
+    let moments =
+        [0, 20, 50, 100, 200, 400].map(|ms| Moment::AfterStart(Duration::from_millis(ms)));
+    let site = Sites {
+        root,
+        out,
+        previous,
+        next,
+        make_previous: &before,
+        make_next: &after,
+    };
+    kill_at_moments(&site, &moments);
 }

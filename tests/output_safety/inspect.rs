@@ -176,6 +176,10 @@ pub fn every_file(out: &Path) -> Checked {
                 ics_events(&text);
                 checked.ics += 1;
             }
+            "csv" => {
+                inert_csv(&what, &text);
+                checked.other += 1;
+            }
             "json" => {
                 let parsed = serde_json::from_str::<serde_json::Value>(&text);
                 assert!(parsed.is_ok(), "{what} is not JSON");
@@ -188,6 +192,24 @@ pub fn every_file(out: &Path) -> Checked {
         }
     }
     checked
+}
+
+/// A download is data, served as `text/csv`: markup in it is text, but no cell may start as a
+/// spreadsheet formula.
+fn inert_csv(what: &str, text: &str) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    for record in reader.records() {
+        let record = record.unwrap_or_else(|e| panic!("{what} is not CSV: {e}"));
+        for cell in record.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '@']),
+                "{what} has a cell that starts a formula: {cell}"
+            );
+        }
+    }
 }
 
 /// An answer of the API: what was asked, whether it is HTML, and its body.

@@ -9,28 +9,24 @@ use axum::response::Response;
 
 use super::html::{self, date_zh, escape};
 use super::input::{parse_query, read_optional_submission, wants_json, Mode};
-use super::problem::{ApiError, FieldError, Subject};
+use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
 use crate::catalogue::{Allocation, Catalogue, WindowState};
 use crate::domain::{CancelToken, ConfirmationCode};
 use crate::store::{RegistrationStatus, RegistrationView};
 
+/// Every way a link can fail is the one answer [`ApiError::bad_link`]: which part was wrong
+/// would tell a stranger whether the code exists.
 fn code_of(path: Result<Path<String>, PathRejection>) -> Result<ConfirmationCode, ApiError> {
-    let not_found = || ApiError::not_found("没有找到这个报名码，请核对后再试。");
-    let Path(raw) = path.map_err(|_| not_found())?;
-    ConfirmationCode::parse(&raw).map_err(|_| not_found())
+    let Path(raw) = path.map_err(|_| ApiError::bad_link(Subject::Registration))?;
+    ConfirmationCode::parse(&raw).map_err(|_| ApiError::bad_link(Subject::Registration))
 }
 
 fn token_of(raw: Option<&str>) -> Result<CancelToken, ApiError> {
-    let Some(raw) = raw else {
-        return Err(ApiError::validation(vec![FieldError {
-            field: "token".into(),
-            message: "链接不完整：缺少取消凭据。请使用报名成功后页面上的完整链接。".into(),
-        }]));
-    };
-    CancelToken::parse(raw)
-        .map_err(|_| ApiError::bad_link("这个链接不正确。请使用报名成功后页面上的完整链接。"))
+    (raw.map(CancelToken::parse))
+        .and_then(Result::ok)
+        .ok_or_else(|| ApiError::bad_link(Subject::Registration))
 }
 
 /// Looks the registration up, proving the token.

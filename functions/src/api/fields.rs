@@ -17,6 +17,7 @@ pub fn label(field: &str) -> &'static str {
         "township" => "乡镇（街道）",
         "name" => "姓名",
         "phone" => "手机号码",
+        "code" => "短信验证码",
         "note" => "留言",
         "lecturer" => "讲师",
         "topic" => "希望讲的内容",

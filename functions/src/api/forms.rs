@@ -11,8 +11,12 @@ use super::problem::FieldError;
 pub enum Control {
     /// One line of text, at most `max` characters.
     Text { max: usize },
-    /// A phone number. Never pre-filled: a phone number is never sent back to the browser.
+    /// A phone number. Never pre-filled: a phone number is never sent back to the browser…
     Phone,
+    /// …except into the form that asks for the text-message code just sent to it.
+    PhoneKept,
+    /// A text-message code: six large digits, filled in from the message by the phone.
+    Code,
     /// Several lines, at most `max` characters.
     TextArea { max: usize },
     /// A whole number between `min` and `max`.
@@ -169,6 +173,13 @@ fn control(control: &Control, attrs: &str, value: &str) -> String {
         }
         Control::Phone => format!(
             "<input type=\"tel\" {attrs} inputmode=\"tel\" autocomplete=\"tel\" value=\"\">\n"
+        ),
+        Control::PhoneKept => format!(
+            "<input type=\"tel\" {attrs} inputmode=\"tel\" autocomplete=\"tel\" value=\"{value}\">\n"
+        ),
+        Control::Code => format!(
+            "<input type=\"text\" {attrs} class=\"code-input\" inputmode=\"numeric\" \
+             autocomplete=\"one-time-code\" maxlength=\"6\" value=\"\">\n"
         ),
         Control::TextArea { max } => {
             format!("<textarea {attrs} rows=\"5\" maxlength=\"{max}\">{value}</textarea>\n")

@@ -13,7 +13,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::input::{mode_of, Mode, Rejected, BODY_LIMIT};
+use super::input::{decode, mode_of, wants_json, Allowed, Mode, Rejected, BODY_LIMIT};
 use super::problem::{ApiError, FieldError};
 use super::respond;
 use super::state::ApiState;
@@ -121,11 +121,22 @@ pub type SharedHumanCheck = Arc<dyn HumanCheck>;
 
 /// The middleware on the public write routes.
 pub(super) async fn guard(State(state): State<ApiState>, req: Request, next: Next) -> Response {
+    let client = req.extensions().get::<ClientAddr>().map(|c| c.0);
+    if is_code_lookup(&req) {
+        let mode = if wants_json(req.headers()) {
+            Mode::Json
+        } else {
+            Mode::Form
+        };
+        return match per_client(&state, client).await {
+            Ok(()) => next.run(req).await,
+            Err((error, retry)) => refuse(&state, mode, error, retry),
+        };
+    }
     if !matches!(*req.method(), Method::POST | Method::DELETE) {
         return next.run(req).await;
     }
     let mode = mode_of(req.headers()).unwrap_or(Mode::Json);
-    let client = req.extensions().get::<ClientAddr>().map(|c| c.0);
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
         Ok(bytes) => bytes,
@@ -138,6 +149,23 @@ pub(super) async fn guard(State(state): State<ApiState>, req: Request, next: Nex
         .await
 }
 
+/// A page that looks a registration up by its code (status, cancel question): reading, but
+/// each one is a guess at a code, so it counts against the client like a write.
+fn is_code_lookup(req: &Request) -> bool {
+    req.method() == Method::GET && req.uri().path().starts_with("/api/registrations/")
+}
+
+async fn per_client(
+    state: &ApiState,
+    client: Option<IpAddr>,
+) -> Result<(), (ApiError, Option<u32>)> {
+    let rule = state.limits().per_client;
+    match client.filter(|_| rule.is_on()) {
+        Some(ip) => within(state, LimitKey::client(state.secret(), ip), rule).await,
+        None => Ok(()),
+    }
+}
+
 /// The limits, then the human check. `Err` carries the answer and any `Retry-After`.
 async fn check(
     state: &ApiState,
@@ -146,19 +174,18 @@ async fn check(
     body: &Bytes,
 ) -> Result<(), (ApiError, Option<u32>)> {
     let limits = state.limits();
-    if let Some(ip) = client.filter(|_| limits.per_client.is_on()) {
-        let key = LimitKey::client(state.secret(), ip);
-        within(state, key, limits.per_client).await?;
-    }
-    let field = |name: &str| field_of(mode, body, name);
-    if let Some(phone) = field("phone").and_then(|p| Phone::parse(&p).ok()) {
+    per_client(state, client).await?;
+    // The handler decodes the body again with the same function; a body this cannot decode
+    // the handler refuses too, so nothing it takes escapes the per-person count.
+    let fields = decode(mode, body, Allowed::Any).unwrap_or_default();
+    if let Some(phone) = fields.get("phone").and_then(|p| Phone::parse(p).ok()) {
         if limits.per_person.is_on() {
             let key = LimitKey::person(&state.secret().person_key(&phone));
             within(state, key, limits.per_person).await?;
         }
     }
     if let Some(human) = state.human_check() {
-        match human.verify(field(HUMAN_FIELD).as_deref(), client).await {
+        match human.verify(fields.get(HUMAN_FIELD), client).await {
             Ok(true) => {}
             Ok(false) => return Err((not_human(), None)),
             Err(cause) => return Err((human_check_down(&cause), None)),
@@ -188,20 +215,6 @@ async fn within(
             tracing::error!(error = %e, "the abuse limiter could not count; request let through");
             Ok(())
         }
-    }
-}
-
-/// One field of a JSON or form body, if it is there and is text.
-fn field_of(mode: Mode, body: &[u8], name: &str) -> Option<String> {
-    match mode {
-        Mode::Json => {
-            let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-            value.get(name)?.as_str().map(str::to_owned)
-        }
-        Mode::Form => serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-            .ok()?
-            .into_iter()
-            .find_map(|(k, v)| (k == name).then_some(v)),
     }
 }
 
@@ -297,25 +310,5 @@ mod tests {
         assert_eq!(limits.per_client, Limits::default().per_client);
         let bad = Limits::from_lookup(|v| (v == CLIENT_LIMIT_VAR).then(|| "lots".into()));
         assert!(bad.unwrap_err().starts_with(CLIENT_LIMIT_VAR));
-    }
-
-    #[test]
-    fn fields_are_read_from_either_body() {
-        let json = br#"{"phone":"13800000001","n":3}"#;
-        assert_eq!(
-            field_of(Mode::Json, json, "phone").as_deref(),
-            Some("13800000001")
-        );
-        assert_eq!(field_of(Mode::Json, json, "n"), None);
-        let form = "phone=138%200000%200001&captcha=ok".as_bytes();
-        assert_eq!(
-            field_of(Mode::Form, form, "phone").as_deref(),
-            Some("138 0000 0001")
-        );
-        assert_eq!(
-            field_of(Mode::Form, form, HUMAN_FIELD).as_deref(),
-            Some("ok")
-        );
-        assert_eq!(field_of(Mode::Json, b"not json", "phone"), None);
     }
 }

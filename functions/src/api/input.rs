@@ -110,11 +110,42 @@ pub async fn read_submission(
     };
     let reject = |error| Rejected { mode, error };
     let bytes = read_body(headers, body).await.map_err(reject)?;
-    let fields = match mode {
-        Mode::Json => parse_json(&bytes, allowed),
-        Mode::Form => parse_form(&bytes).map(|pairs| from_pairs(pairs, allowed)),
-    };
+    let fields = decode(mode, &bytes, Allowed::Only(allowed));
     fields.map(|f| (mode, f)).map_err(reject)
+}
+
+/// Which fields a decoding keeps.
+#[derive(Debug, Clone, Copy)]
+pub enum Allowed<'a> {
+    /// A handler's own fields (plus the honeypot and the human check); unknown JSON fields
+    /// are refused.
+    Only(&'a [&'a str]),
+    /// Every field: the abuse guard reads `phone` before the handler runs. Any body this
+    /// accepts with a field the handler would refuse, the handler refuses as a whole, so
+    /// whatever phone the guard sees is the one the handler uses.
+    Any,
+}
+
+impl Allowed<'_> {
+    fn keeps(self, name: &str) -> bool {
+        match self {
+            Allowed::Any => true,
+            Allowed::Only(allowed) => {
+                allowed.contains(&name)
+                    || name == super::fields::HONEYPOT
+                    || name == super::guard::HUMAN_FIELD
+            }
+        }
+    }
+}
+
+/// The one decoding of a submission's body, shared by the abuse guard and the handlers so
+/// both see the same values (a JSON number and a string holding it are the same phone).
+pub fn decode(mode: Mode, bytes: &[u8], allowed: Allowed<'_>) -> Result<Fields, ApiError> {
+    match mode {
+        Mode::Json => parse_json(bytes, allowed),
+        Mode::Form => parse_form(bytes).map(|pairs| from_pairs(pairs, allowed)),
+    }
 }
 
 /// Like [`read_submission`] for POSTs whose body is optional (the cancel button): with no
@@ -144,7 +175,7 @@ pub async fn read_optional_submission(
 }
 
 /// A JSON object of scalars. Syntax errors are 400; unknown or non-scalar fields are 422.
-pub fn parse_json(bytes: &[u8], allowed: &[&str]) -> Result<Fields, ApiError> {
+pub fn parse_json(bytes: &[u8], allowed: Allowed<'_>) -> Result<Fields, ApiError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| {
         let detail = if e.is_eof() {
             "JSON 内容不完整。".to_owned()
@@ -166,9 +197,7 @@ pub fn parse_json(bytes: &[u8], allowed: &[&str]) -> Result<Fields, ApiError> {
     };
     let (mut fields, mut errors) = (Fields::default(), Vec::new());
     for (name, value) in map {
-        let known = allowed.contains(&name.as_str())
-            || name == super::fields::HONEYPOT
-            || name == super::guard::HUMAN_FIELD;
+        let known = allowed.keeps(&name);
         let text = match value {
             _ if !known => Err("不认识这个字段，请删除它。"),
             Value::Null => continue,
@@ -192,12 +221,10 @@ pub fn parse_json(bytes: &[u8], allowed: &[&str]) -> Result<Fields, ApiError> {
 }
 
 /// Keeps the fields we know; an HTML form may carry others (a submit button's name).
-fn from_pairs(pairs: Vec<(String, String)>, allowed: &[&str]) -> Fields {
+fn from_pairs(pairs: Vec<(String, String)>, allowed: Allowed<'_>) -> Fields {
     let mut fields = Fields::default();
     for (name, value) in pairs {
-        let known = allowed.contains(&name.as_str())
-            || name == super::fields::HONEYPOT
-            || name == super::guard::HUMAN_FIELD;
+        let known = allowed.keeps(&name);
         // The first value wins: a form never repeats these names on purpose.
         if known && !fields.0.contains_key(&name) {
             fields.insert(&name, value);
@@ -286,17 +313,26 @@ mod tests {
     fn json_fields_are_scalars_and_known() {
         let f = parse_json(
             br#"{"name":"a","child_age":8,"note":null}"#,
-            &["name", "child_age", "note"],
+            Allowed::Only(&["name", "child_age", "note"]),
         )
         .unwrap();
         assert_eq!(f.get("child_age"), Some("8"));
         assert_eq!(f.get("note"), None);
-        let e = parse_json(br#"{"name":"a","evil":1}"#, &["name"]).unwrap_err();
+        let e = parse_json(br#"{"name":"a","evil":1}"#, Allowed::Only(&["name"])).unwrap_err();
         assert_eq!(e.status.as_u16(), 422);
         assert_eq!(e.errors[0].field, "evil");
-        let e = parse_json(br#"{"name":["a"]}"#, &["name"]).unwrap_err();
+        let e = parse_json(br#"{"name":["a"]}"#, Allowed::Only(&["name"])).unwrap_err();
         assert_eq!(e.status.as_u16(), 422);
-        assert_eq!(parse_json(b"{", &[]).unwrap_err().status.as_u16(), 400);
-        assert_eq!(parse_json(b"[1]", &[]).unwrap_err().status.as_u16(), 400);
+        assert_eq!(
+            parse_json(b"{", Allowed::Any).unwrap_err().status.as_u16(),
+            400
+        );
+        assert_eq!(
+            parse_json(b"[1]", Allowed::Any)
+                .unwrap_err()
+                .status
+                .as_u16(),
+            400
+        );
     }
 }

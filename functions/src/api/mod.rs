@@ -1,4 +1,4 @@
-//! The HTTP API (DESIGN §6) as one axum router with full `/api/...` paths, so `diandan serve`
+//! The HTTP API (docs/api.md) as one axum router with full `/api/...` paths, so `diandan serve`
 //! can merge it into its own router and a Lambda can serve it as it is.
 //!
 //! Every write takes JSON (answered in JSON) or a plain HTML form (answered with `303 See
@@ -25,10 +25,11 @@ mod registrations;
 mod respond;
 mod session;
 mod state;
+pub mod verify;
 mod wishes;
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
@@ -94,6 +95,7 @@ fn endpoints() -> Vec<Endpoint> {
         Endpoint::post("/api/wishes", wishes::post),
         Endpoint::get("/api/wishes/receipt", wishes::receipt),
         Endpoint::post("/api/ratings", ratings::post),
+        Endpoint::post("/api/verify", verify::post),
         Endpoint::get("/api/ratings/receipt", ratings::receipt),
     ]
 }
@@ -102,14 +104,19 @@ fn endpoints() -> Vec<Endpoint> {
 /// order counted at once); a CDN may keep them for a few seconds.
 async fn tallies(State(state): State<ApiState>) -> Response {
     match state.tallies().await {
-        Ok(tallies) => {
-            let mut response = respond::json(StatusCode::OK, &tallies);
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=0, s-maxage=5"),
-            );
-            response
-        }
+        // The same bytes as the static tallies.json (crate::counts).
+        Ok(tallies) => match crate::counts::document(&tallies) {
+            Ok(body) => (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, crate::counts::CONTENT_TYPE),
+                    (header::CACHE_CONTROL, crate::counts::CACHE_CONTROL),
+                ],
+                body,
+            )
+                .into_response(),
+            Err(e) => ApiError::internal(&format!("serialising the counts: {e}")).into_response(),
+        },
         Err(e) => ApiError::internal(&e.to_string()).into_response(),
     }
 }

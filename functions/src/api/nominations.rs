@@ -6,43 +6,54 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use serde::Serialize;
 
 use super::facts;
 use super::fields::Checker;
 use super::forms::{self, Control, FieldSpec, FormSpec};
+use super::guard::ClientAddr;
 use super::html::{self, escape};
 use super::input::{parse_query, read_submission, Fields, Mode};
 use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
+use super::verify::{self, Caller, Verified};
+use crate::catalogue::FormKind;
 use crate::catalogue::{Catalogue, LecturerFacts};
-use crate::domain::{LecturerId, PersonName, ShortText};
+use crate::domain::{CancelToken, LecturerId, PersonName, ShortText};
 use crate::store::NewNomination;
 
-const FIELDS: &[&str] = &["lecturer", "township", "name", "phone", "topic"];
+const FIELDS: &[&str] = &["lecturer", "township", "name", "phone", "topic", "code"];
 
+/// The same shape whether the person had nominated before or not: a stranger trying a
+/// resident's number must not learn which (a repeat's token simply takes nothing back).
 #[derive(Serialize)]
 struct NominationAnswer {
-    duplicate: bool,
     lecturer: LecturerId,
     count: u32,
     threshold: u32,
     reached: bool,
     crossed: bool,
     receipt_url: String,
+    withdraw_token: String,
+    withdraw_url: String,
 }
 
-fn receipt_url(lecturer: &LecturerId, flag: Option<&str>) -> String {
-    let mut pairs = vec![("lecturer", lecturer.as_str())];
-    if let Some(flag) = flag {
-        pairs.push((flag, "1"));
-    }
+fn receipt_url(lecturer: &LecturerId, extra: (&str, &str)) -> String {
+    let pairs = [("lecturer", lecturer.as_str()), extra];
     format!("/api/nominations/receipt?{}", respond::query(&pairs))
+}
+
+/// The page that takes the nomination back: asks for the phone, carries the token.
+fn withdraw_url(lecturer: &LecturerId, token: &CancelToken) -> String {
+    let q = respond::query(&[("token", token.reveal())]);
+    format!("/api/nominations/{lecturer}/withdraw?{q}")
 }
 
 pub(super) async fn post(
     State(state): State<ApiState>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -51,17 +62,15 @@ pub(super) async fn post(
         Err(rejected) => return respond::rejected(&state, rejected),
     };
     let catalogue = state.catalogue();
-    match nominate(&state, &catalogue, &fields).await {
-        Ok(answer) if mode == Mode::Json => {
-            let status = if answer.duplicate {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            };
-            respond::json(status, &answer)
+    let caller = Caller::new(mode, &headers, client);
+    match nominate(&state, &catalogue, &fields, &caller).await {
+        Ok((answer, verified)) if mode == Mode::Json => {
+            verified.json(&state, StatusCode::CREATED, &answer)
         }
-        Ok(answer) => respond::see_other(&answer.receipt_url),
-        Err(err) => respond::fail(&state, mode, err, &fields, || form(&catalogue)),
+        Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_url),
+        Err(err) => verify::fail(&state, mode, FormKind::Nominations, err, &fields, || {
+            form(&catalogue)
+        }),
     }
 }
 
@@ -69,7 +78,8 @@ async fn nominate(
     state: &ApiState,
     catalogue: &Catalogue,
     fields: &Fields,
-) -> Result<NominationAnswer, ApiError> {
+    caller: &Caller<'_>,
+) -> Result<(NominationAnswer, Verified), ApiError> {
     let mut c = Checker::new(fields);
     c.honeypot();
     let lecturer = c.choice("lecturer", &catalogue.lecturers);
@@ -83,6 +93,8 @@ async fn nominate(
         return Err(c.into_error());
     };
     c.finish()?;
+    let verified = verify::require_for(state, FormKind::Nominations, fields, caller).await?;
+    let token = CancelToken::random();
     let nomination = NewNomination {
         lecturer: lecturer.clone(),
         township,
@@ -91,18 +103,21 @@ async fn nominate(
         topic,
         threshold: facts.threshold,
         at: state.now(),
+        withdraw: token.clone(),
     };
     let out = (state.store().nominate(nomination).await)
         .map_err(|e| ApiError::from_store(e, Subject::Nomination))?;
-    Ok(NominationAnswer {
-        duplicate: out.duplicate,
-        receipt_url: receipt_url(&lecturer, out.duplicate.then_some("duplicate")),
+    let answer = NominationAnswer {
+        receipt_url: receipt_url(&lecturer, ("token", token.reveal())),
+        withdraw_url: withdraw_url(&lecturer, &token),
+        withdraw_token: token.reveal().to_owned(),
         lecturer,
         count: out.count,
         threshold: out.threshold,
         reached: out.count >= out.threshold,
         crossed: out.crossed,
-    })
+    };
+    Ok((answer, verified))
 }
 
 fn form(catalogue: &Catalogue) -> FormSpec {
@@ -159,7 +174,8 @@ fn progress(facts: &LecturerFacts, count: u32) -> String {
     }
 }
 
-/// `GET /api/nominations/receipt?lecturer=…[&duplicate=1|&withdrawn=1]`.
+/// `GET /api/nominations/receipt?lecturer=…[&token=…|&withdrawn=1]`: the same words for a
+/// first nomination and a repeat, and the withdrawal link (it works for the first only).
 pub(super) async fn receipt(State(state): State<ApiState>, RawQuery(query): RawQuery) -> Response {
     let q = parse_query(query.as_deref());
     let catalogue = state.catalogue();
@@ -183,14 +199,20 @@ pub(super) async fn receipt(State(state): State<ApiState>, RawQuery(query): RawQ
         }
     };
     let name = escape(&facts.name);
-    let heading = if q.get("withdrawn").is_some() {
+    let withdrawn = q.get("withdrawn").is_some();
+    let heading = if withdrawn {
         format!("<h1>已撤回您对{name}的点将</h1>\n")
-    } else if q.get("duplicate").is_some() {
-        format!("<h1>您已经为{name}点过将了</h1>\n<p>每人对每位老师点将一次，这次没有重复计数。谢谢您！</p>\n")
     } else {
-        format!("<h1>点将成功，谢谢您！</h1>\n<p>您点了{name}。</p>\n")
+        format!("<h1>点将成功，谢谢您！</h1>\n<p>您点了{name}。每人对每位老师只算一次，重复提交不会重复计数。</p>\n")
     };
-    let body = format!("{heading}<p>{}</p>\n", progress(facts, count));
+    let mut body = format!("{heading}<p>{}</p>\n", progress(facts, count));
+    let token = q.get("token").and_then(|t| CancelToken::parse(t).ok());
+    if let (Some(token), false) = (token, withdrawn) {
+        body.push_str(&format!(
+            "<p>如需撤回这次点将，请<a href=\"{}\">点这里撤回</a>（需要填写点将时用的手机号码）。请收藏本页；这个链接只属于您，请不要转发。如果您之前已经点过，请用第一次点将后得到的链接。</p>\n",
+            escape(&withdraw_url(lecturer, &token))
+        ));
+    }
     html::respond(
         StatusCode::OK,
         html::page(&state.chrome(), "点将回执", &body),
@@ -212,14 +234,19 @@ fn withdraw_form(lecturer: &LecturerId, facts: &LecturerFacts) -> FormSpec {
         title: format!("撤回对{}的点将", facts.name),
         intro: Some("请填写点将时用的手机号码。点将人数达到开讲人数后就不能撤回了。".into()),
         submit: "撤回点将",
-        fields: vec![FieldSpec::new("phone", Control::Phone, true)],
+        fields: vec![
+            FieldSpec::new("phone", Control::Phone, true),
+            FieldSpec::new("token", Control::Hidden, true),
+        ],
     }
 }
 
-/// `GET /api/nominations/{lecturer}/withdraw`: the form, for browsers without JavaScript.
+/// `GET /api/nominations/{lecturer}/withdraw?token=…`: the form, for browsers without
+/// JavaScript, carrying the token from the receipt's link.
 pub(super) async fn withdraw_page(
     State(state): State<ApiState>,
     path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let catalogue = state.catalogue();
     let Some((lecturer, facts)) =
@@ -227,15 +254,22 @@ pub(super) async fn withdraw_page(
     else {
         return html::error_page(&state.chrome(), &ApiError::not_found("没有找到这位讲师。"));
     };
+    let q = parse_query(query.as_deref());
+    let Some(token) = q.get("token").and_then(|t| CancelToken::parse(t).ok()) else {
+        return html::error_page(&state.chrome(), &ApiError::bad_link(Subject::Nomination));
+    };
     let spec = withdraw_form(lecturer, facts);
-    let body = forms::render(&spec, &Fields::default(), &[]);
+    let mut fields = Fields::default();
+    fields.insert("token", token.reveal().to_owned());
+    let body = forms::render(&spec, &fields, &[]);
     html::respond(
         StatusCode::OK,
         html::page(&state.chrome(), &spec.title, &body),
     )
 }
 
-/// `DELETE /api/nominations/{lecturer}` (JSON) and `POST …/withdraw` (form), body: `phone`.
+/// `DELETE /api/nominations/{lecturer}` (JSON) and `POST …/withdraw` (form), body: `phone`
+/// and `token`. A wrong token and a nomination never made are answered alike.
 pub(super) async fn withdraw(
     State(state): State<ApiState>,
     path: Result<Path<String>, PathRejection>,
@@ -244,7 +278,7 @@ pub(super) async fn withdraw(
 ) -> Response {
     let catalogue = state.catalogue();
     let lecturer = lecturer_of(&catalogue, path);
-    let (mode, fields) = match read_submission(&headers, body, &["phone"]).await {
+    let (mode, fields) = match read_submission(&headers, body, &["phone", "token"]).await {
         Ok(read) => read,
         Err(rejected) => return respond::rejected(&state, rejected),
     };
@@ -256,10 +290,15 @@ pub(super) async fn withdraw(
     let mut c = Checker::new(&fields);
     c.honeypot();
     let phone = c.phone("phone");
-    let result = match phone {
-        Some(phone) if !c.has_errors() => {
+    let token = fields.get("token").and_then(|t| CancelToken::parse(t).ok());
+    let result = match (phone, token) {
+        (Some(_), None) if !c.has_errors() => Err(ApiError::bad_link(Subject::Nomination)),
+        (Some(phone), Some(token)) if !c.has_errors() => {
             let person = state.secret().person_key(&phone);
-            (state.store().withdraw_nomination(lecturer, &person).await)
+            (state
+                .store()
+                .withdraw_nomination(lecturer, &person, &token)
+                .await)
                 .map_err(|e| ApiError::from_store(e, Subject::Nomination))
         }
         _ => Err(c.into_error()),
@@ -269,7 +308,7 @@ pub(super) async fn withdraw(
             StatusCode::OK,
             &serde_json::json!({ "lecturer": lecturer, "withdrawn": true, "count": count }),
         ),
-        Ok(_) => respond::see_other(&receipt_url(lecturer, Some("withdrawn"))),
+        Ok(_) => respond::see_other(&receipt_url(lecturer, ("withdrawn", "1"))),
         Err(err) => respond::fail(&state, mode, err, &fields, || {
             withdraw_form(lecturer, facts)
         }),

@@ -4,25 +4,30 @@ use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use serde::Serialize;
 
 use super::facts::{self, SlotSummary};
 use super::fields::Checker;
 use super::forms::{Control, FieldSpec, FormSpec};
+use super::guard::ClientAddr;
 use super::html::{self, escape};
 use super::input::{parse_query, read_submission, Fields, Mode};
 use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
+use super::verify::{self, Caller, Verified};
 use crate::catalogue::Catalogue;
+use crate::catalogue::FormKind;
 use crate::domain::{PersonName, ProgramId, ShortText, TownshipId};
 use crate::store::NewOrder;
 
-const FIELDS: &[&str] = &["program", "township", "name", "phone", "note"];
+const FIELDS: &[&str] = &["program", "township", "name", "phone", "note", "code"];
 
+/// The same answer for a first order and a repeat (which counts nothing): a stranger trying a
+/// resident's number must not learn whether they had ordered.
 #[derive(Serialize)]
 struct OrderAnswer {
-    duplicate: bool,
     program: ProgramId,
     township: TownshipId,
     township_count: u32,
@@ -33,6 +38,7 @@ struct OrderAnswer {
 
 pub(super) async fn post(
     State(state): State<ApiState>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -41,17 +47,15 @@ pub(super) async fn post(
         Err(rejected) => return respond::rejected(&state, rejected),
     };
     let catalogue = state.catalogue();
-    match place(&state, &catalogue, &fields).await {
-        Ok(answer) if mode == Mode::Json => {
-            let status = if answer.duplicate {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            };
-            respond::json(status, &answer)
+    let caller = Caller::new(mode, &headers, client);
+    match place(&state, &catalogue, &fields, &caller).await {
+        Ok((answer, verified)) if mode == Mode::Json => {
+            verified.json(&state, StatusCode::CREATED, &answer)
         }
-        Ok(answer) => respond::see_other(&answer.receipt_url),
-        Err(err) => respond::fail(&state, mode, err, &fields, || form(&catalogue)),
+        Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_url),
+        Err(err) => verify::fail(&state, mode, FormKind::Orders, err, &fields, || {
+            form(&catalogue)
+        }),
     }
 }
 
@@ -59,29 +63,28 @@ async fn place(
     state: &ApiState,
     catalogue: &Catalogue,
     fields: &Fields,
-) -> Result<OrderAnswer, ApiError> {
+    caller: &Caller<'_>,
+) -> Result<(OrderAnswer, Verified), ApiError> {
     let order = check(state, catalogue, fields)?;
+    let verified = verify::require_for(state, FormKind::Orders, fields, caller).await?;
     let (program, township) = (order.program.clone(), order.township.clone());
     let outcome =
         (state.store().order(order).await).map_err(|e| ApiError::from_store(e, Subject::Order))?;
     let today = state.now().date_naive();
     let next = facts::next_stage(catalogue, &township, today).map(|(id, s)| facts::summary(id, s));
-    let mut pairs = vec![
+    let pairs = [
         ("program", program.as_str()),
         ("township", township.as_str()),
     ];
-    if outcome.duplicate {
-        pairs.push(("duplicate", "1"));
-    }
-    Ok(OrderAnswer {
-        duplicate: outcome.duplicate,
+    let answer = OrderAnswer {
         receipt_url: format!("/api/orders/receipt?{}", respond::query(&pairs)),
         program,
         township,
         township_count: outcome.township_count,
         program_total: outcome.program_total,
         next_stage: next,
-    })
+    };
+    Ok((answer, verified))
 }
 
 fn check(state: &ApiState, catalogue: &Catalogue, fields: &Fields) -> Result<NewOrder, ApiError> {
@@ -157,7 +160,7 @@ fn form(catalogue: &Catalogue) -> FormSpec {
     }
 }
 
-/// `GET /api/orders/receipt?program=…&township=…[&duplicate=1]`.
+/// `GET /api/orders/receipt?program=…&township=…`: one page for a first order and a repeat.
 pub(super) async fn receipt(State(state): State<ApiState>, RawQuery(query): RawQuery) -> Response {
     let q = parse_query(query.as_deref());
     let catalogue = state.catalogue();
@@ -181,11 +184,9 @@ pub(super) async fn receipt(State(state): State<ApiState>, RawQuery(query): RawQ
     };
     let tally = tallies.programs.get(program).cloned().unwrap_or_default();
     let here = tally.by_township.get(township).copied().unwrap_or(0);
-    let mut body = if q.get("duplicate").is_some() {
-        "<h1>您已经点过这个节目了</h1>\n<p>每人每个节目算一次，这次没有重复计数。谢谢您的热情！</p>\n".to_owned()
-    } else {
-        "<h1>点单成功，谢谢您！</h1>\n".to_owned()
-    };
+    let mut body =
+        "<h1>点单成功，谢谢您！</h1>\n<p>每人每个节目只算一次，重复提交不会重复计数。</p>\n"
+            .to_owned();
     body.push_str(&format!(
         "<p>目前{}已有 <strong>{here}</strong> 人点了“{}”，全县共 {} 人。</p>\n\
          <p>点的人越多，这个节目越会优先安排到本乡镇（街道）的周末农家戏台。</p>\n",

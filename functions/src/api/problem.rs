@@ -64,10 +64,18 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, kind, title, detail)
     }
 
-    /// A code with the wrong token: answered as if nothing matched (it does not confirm that
-    /// the code exists), and never `403`, which the CDN in front of the site rewrites.
-    pub fn bad_link(detail: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "bad-token", "链接无效", detail)
+    /// A secret link that does not work: an unknown code, a missing, malformed or wrong token,
+    /// or nothing left to take back. All are one answer, so that a stranger holding a code or
+    /// a phone number learns nothing from it; never `403`, which the CDN in front of the site
+    /// rewrites.
+    pub fn bad_link(subject: Subject) -> Self {
+        let detail = match subject {
+            Subject::Nomination => {
+                "这个撤回链接无效，或者这次点将已经撤回了。请使用点将成功后页面上的完整链接。"
+            }
+            _ => "没有找到这个报名，或者链接不完整。请使用报名成功后页面上的完整链接，或拨打文化馆服务台电话查询。",
+        };
+        Self::new(StatusCode::NOT_FOUND, "not-found", "链接无效", detail)
     }
 
     pub fn too_large(limit: usize) -> Self {
@@ -140,21 +148,14 @@ impl ApiError {
                 "点将已满，不能撤回",
                 "点将人数已达到开讲人数，讲座正在安排中，点将不能再撤回。",
             ),
-            (StoreError::NotFound, Nomination) => {
-                Self::not_found("没有找到您用这个手机号码对这位讲师的点将。")
-            }
-            (StoreError::NotFound, Registration) => {
-                Self::not_found("没有找到这个报名码，请核对后再试。")
-            }
+            (StoreError::NotFound, Nomination | Registration) => Self::bad_link(subject),
             (StoreError::NotFound, _) => Self::not_found("没有找到这条记录。"),
             (StoreError::AlreadyCancelled, _) => Self::conflict(
                 "already-cancelled",
                 "已经取消过了",
                 "这个报名已经取消，不需要再取消。",
             ),
-            (StoreError::BadToken, _) => {
-                Self::bad_link("这个取消链接不正确。请使用报名成功后页面上的完整链接。")
-            }
+            (StoreError::BadToken, _) => Self::bad_link(subject),
             (StoreError::GuardianLimit { max }, _) => Self::conflict(
                 "guardian-limit",
                 "这个手机号报名的孩子已达上限",

@@ -4,22 +4,26 @@ use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::facts;
 use super::fields::Checker;
 use super::forms::{Control, FieldSpec, FormSpec};
+use super::guard::ClientAddr;
 use super::html::{self, escape};
 use super::input::{parse_query, read_submission, Fields, Mode};
 use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
+use super::verify::{self, Caller, Verified};
 use crate::catalogue::Catalogue;
+use crate::catalogue::FormKind;
 use crate::domain::{Comment, SlotId, Stars};
-use crate::store::{NewRating, RatingSummary};
+use crate::store::{NewRating, RatingSummary, StoreError};
 
-const FIELDS: &[&str] = &["slot", "phone", "stars", "comment"];
+const FIELDS: &[&str] = &["slot", "phone", "stars", "comment", "code"];
 
 /// How many past slots the re-shown form lists, newest first.
 const FORM_SLOTS: usize = 30;
@@ -34,6 +38,7 @@ struct RatingAnswer {
 
 pub(super) async fn post(
     State(state): State<ApiState>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -43,10 +48,15 @@ pub(super) async fn post(
     };
     let catalogue = state.catalogue();
     let today = state.now().date_naive();
-    match rate(&state, &catalogue, &fields).await {
-        Ok(answer) if mode == Mode::Json => respond::json(StatusCode::CREATED, &answer),
-        Ok(answer) => respond::see_other(&answer.receipt_url),
-        Err(err) => respond::fail(&state, mode, err, &fields, || form(&catalogue, today)),
+    let caller = Caller::new(mode, &headers, client);
+    match rate(&state, &catalogue, &fields, &caller).await {
+        Ok((answer, verified)) if mode == Mode::Json => {
+            verified.json(&state, StatusCode::CREATED, &answer)
+        }
+        Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_url),
+        Err(err) => verify::fail(&state, mode, FormKind::Ratings, err, &fields, || {
+            form(&catalogue, today)
+        }),
     }
 }
 
@@ -54,7 +64,8 @@ async fn rate(
     state: &ApiState,
     catalogue: &Catalogue,
     fields: &Fields,
-) -> Result<RatingAnswer, ApiError> {
+    caller: &Caller<'_>,
+) -> Result<(RatingAnswer, Verified), ApiError> {
     let mut c = Checker::new(fields);
     c.honeypot();
     let slot = c.choice("slot", &catalogue.slots);
@@ -71,6 +82,7 @@ async fn rate(
         return Err(c.into_error());
     };
     c.finish()?;
+    let verified = verify::require_for(state, FormKind::Ratings, fields, caller).await?;
     let rating = NewRating {
         slot: slot.clone(),
         person: state.secret().person_key(&phone),
@@ -79,20 +91,23 @@ async fn rate(
         at: state.now(),
     };
     let store = state.store();
-    store
-        .rate(rating)
-        .await
-        .map_err(|e| ApiError::from_store(e, Subject::Rating))?;
+    match store.rate(rating).await {
+        // A repeat counts nothing and is answered like the first: a stranger trying a
+        // resident's number must not learn whether they were there.
+        Ok(_) | Err(StoreError::Duplicate) => {}
+        Err(e) => return Err(ApiError::from_store(e, Subject::Rating)),
+    }
     let summary = (store.rating_summaries().await)
         .map_err(|e| ApiError::from_store(e, Subject::Rating))?
         .remove(&slot);
     let q = respond::query(&[("slot", slot.as_str())]);
-    Ok(RatingAnswer {
+    let answer = RatingAnswer {
         slot,
         stars,
         summary,
         receipt_url: format!("/api/ratings/receipt?{q}"),
-    })
+    };
+    Ok((answer, verified))
 }
 
 fn form(catalogue: &Catalogue, today: NaiveDate) -> FormSpec {
@@ -145,7 +160,7 @@ pub(super) async fn receipt(State(state): State<ApiState>, RawQuery(query): RawQ
         }
     };
     let mut body = format!(
-        "<h1>感谢您的评价！</h1>\n<p>您评价的是：{}。</p>\n",
+        "<h1>感谢您的评价！</h1>\n<p>您评价的是：{}。每人每场只算一次，重复提交不会重复计入。</p>\n",
         escape(&facts::slot_label(&catalogue, facts))
     );
     if let Some(s) = summary {

@@ -4,15 +4,19 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use chrono::{Duration, NaiveTime, TimeZone};
 use serde::Serialize;
 
 use super::fields::Checker;
 use super::forms::{Control, FieldSpec, FormSpec};
+use super::guard::ClientAddr;
 use super::input::{read_submission, Fields, Mode};
 use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
+use super::verify::{self, Caller, Verified};
+use crate::catalogue::FormKind;
 use crate::catalogue::{Catalogue, CourseFacts, WindowState};
 use crate::clock::china_offset;
 use crate::domain::{ChildAge, ConfirmationCode, CourseId, PersonName};
@@ -24,6 +28,7 @@ const FIELDS: &[&str] = &[
     "child_age",
     "guardian_name",
     "phone",
+    "code",
 ];
 
 /// Registrations are kept this long after a course's last session, then may be purged.
@@ -45,6 +50,7 @@ struct RegistrationAnswer {
 
 pub(super) async fn post(
     State(state): State<ApiState>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -53,10 +59,15 @@ pub(super) async fn post(
         Err(rejected) => return respond::rejected(&state, rejected),
     };
     let catalogue = state.catalogue();
-    match register(&state, &catalogue, &fields).await {
-        Ok(answer) if mode == Mode::Json => respond::json(StatusCode::CREATED, &answer),
-        Ok(answer) => respond::see_other(&answer.receipt_path),
-        Err(err) => respond::fail(&state, mode, err, &fields, || form(&catalogue)),
+    let caller = Caller::new(mode, &headers, client);
+    match register(&state, &catalogue, &fields, &caller).await {
+        Ok((answer, verified)) if mode == Mode::Json => {
+            verified.json(&state, StatusCode::CREATED, &answer)
+        }
+        Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_path),
+        Err(err) => verify::fail(&state, mode, FormKind::Registrations, err, &fields, || {
+            form(&catalogue)
+        }),
     }
 }
 
@@ -64,15 +75,17 @@ async fn register(
     state: &ApiState,
     catalogue: &Catalogue,
     fields: &Fields,
-) -> Result<RegistrationAnswer, ApiError> {
+    caller: &Caller<'_>,
+) -> Result<(RegistrationAnswer, Verified), ApiError> {
     let registration = check(state, catalogue, fields)?;
+    let verified = verify::require_for(state, FormKind::Registrations, fields, caller).await?;
     let course = registration.course.clone();
     let done = (state.store().register(registration).await)
         .map_err(|e| ApiError::from_store(e, Subject::Registration))?;
     let token = respond::query(&[("token", done.token.reveal())]);
     let path = format!("/registrations/{}", done.code);
     let api = state.api_root();
-    Ok(RegistrationAnswer {
+    let answer = RegistrationAnswer {
         status: done.status,
         course,
         waitlist_position: done.waitlist_position,
@@ -80,7 +93,8 @@ async fn register(
         status_url: format!("{api}{path}?{token}"),
         receipt_path: format!("/api{path}?{token}&new=1"),
         code: done.code,
-    })
+    };
+    Ok((answer, verified))
 }
 
 fn check(

@@ -11,6 +11,7 @@ use super::html::Chrome;
 use crate::catalogue::Catalogue;
 use crate::clock::{system_clock, Clock};
 use crate::domain::Secret;
+use crate::sms::SharedSms;
 use crate::store::{Store, StoreError, Tallies, TallyLimits};
 
 /// Called after an admin action that changes what the site shows (a pin, a reply, …).
@@ -34,6 +35,7 @@ pub struct ApiState {
     human_check: Option<SharedHumanCheck>,
     /// Proxy submissions one village helper may make per day; 0 switches the cap off.
     helper_daily_cap: u32,
+    sms: Option<SharedSms>,
 }
 
 impl ApiState {
@@ -50,6 +52,7 @@ impl ApiState {
             limits: Limits::default(),
             human_check: None,
             helper_daily_cap: super::helper::DEFAULT_DAILY_CAP,
+            sms: None,
         }
     }
 
@@ -114,6 +117,17 @@ impl ApiState {
 
     pub(super) fn helper_daily_cap(&self) -> u32 {
         self.helper_daily_cap
+    }
+
+    /// Sends text-message codes with `sms`. Without it, forms that the catalogue says need a
+    /// code cannot be verified: `POST /api/verify` answers 503.
+    pub fn with_sms(mut self, sms: SharedSms) -> Self {
+        self.sms = Some(sms);
+        self
+    }
+
+    pub(super) fn sms(&self) -> Option<&SharedSms> {
+        self.sms.as_ref()
     }
 
     pub(super) fn limits(&self) -> Limits {

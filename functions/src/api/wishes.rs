@@ -4,21 +4,25 @@ use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use serde::Serialize;
 
 use super::facts;
 use super::fields::Checker;
 use super::forms::{Control, FieldSpec, FormSpec};
+use super::guard::ClientAddr;
 use super::html::{self, escape};
 use super::input::{parse_query, read_submission, Fields, Mode};
 use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
+use super::verify::{self, Caller, Verified};
 use crate::catalogue::Catalogue;
+use crate::catalogue::FormKind;
 use crate::domain::{PersonName, TownshipId, WishText};
 use crate::store::{NewWish, WishId};
 
-const FIELDS: &[&str] = &["text", "township", "name", "phone"];
+const FIELDS: &[&str] = &["text", "township", "name", "phone", "code"];
 
 #[derive(Serialize)]
 struct WishAnswer {
@@ -30,6 +34,7 @@ struct WishAnswer {
 
 pub(super) async fn post(
     State(state): State<ApiState>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -38,10 +43,15 @@ pub(super) async fn post(
         Err(rejected) => return respond::rejected(&state, rejected),
     };
     let catalogue = state.catalogue();
-    match record(&state, &catalogue, &fields).await {
-        Ok(answer) if mode == Mode::Json => respond::json(StatusCode::CREATED, &answer),
-        Ok(answer) => respond::see_other(&answer.receipt_url),
-        Err(err) => respond::fail(&state, mode, err, &fields, || form(&catalogue)),
+    let caller = Caller::new(mode, &headers, client);
+    match record(&state, &catalogue, &fields, &caller).await {
+        Ok((answer, verified)) if mode == Mode::Json => {
+            verified.json(&state, StatusCode::CREATED, &answer)
+        }
+        Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_url),
+        Err(err) => verify::fail(&state, mode, FormKind::Wishes, err, &fields, || {
+            form(&catalogue)
+        }),
     }
 }
 
@@ -49,7 +59,8 @@ async fn record(
     state: &ApiState,
     catalogue: &Catalogue,
     fields: &Fields,
-) -> Result<WishAnswer, ApiError> {
+    caller: &Caller<'_>,
+) -> Result<(WishAnswer, Verified), ApiError> {
     let mut c = Checker::new(fields);
     c.honeypot();
     let text = c.text::<5, 500>("text");
@@ -60,6 +71,7 @@ async fn record(
         return Err(c.into_error());
     };
     c.finish()?;
+    let verified = verify::require_for(state, FormKind::Wishes, fields, caller).await?;
     let wish = NewWish {
         text,
         township: township.clone(),
@@ -70,11 +82,12 @@ async fn record(
     let id =
         (state.store().wish(wish).await).map_err(|e| ApiError::from_store(e, Subject::Wish))?;
     let q = respond::query(&[("township", township.as_str())]);
-    Ok(WishAnswer {
+    let answer = WishAnswer {
         id,
         published: false,
         receipt_url: format!("/api/wishes/receipt?{q}"),
-    })
+    };
+    Ok((answer, verified))
 }
 
 fn form(catalogue: &Catalogue) -> FormSpec {

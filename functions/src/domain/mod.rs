@@ -5,6 +5,8 @@ pub mod account;
 pub mod codes;
 pub mod draw;
 pub mod ids;
+mod mask;
+pub mod otp;
 pub mod person;
 pub mod phone;
 pub mod text;
@@ -12,8 +14,10 @@ pub mod text;
 pub use account::{AccountError, AccountName, Channel, Password, PasswordHash, Role};
 pub use codes::{CancelToken, CodeError, ConfirmationCode};
 pub use ids::{CourseId, IdError, LecturerId, PageId, ProgramId, SlotId, TownshipId};
+pub use mask::mask_phones_in;
+pub use otp::{DeviceToken, OneTimeCode};
 pub use person::{PersonKey, Secret, SecretError};
-pub use phone::{mask_phones_in, Phone, PhoneError};
+pub use phone::{Phone, PhoneError};
 pub use text::{
     mask_name, ChildAge, Comment, NumberError, PersonName, ReplyText, ShortText, Stars, Text,
     TextError, WishText,

@@ -1,7 +1,7 @@
 //! The planner: fills the catalogue's `auto` slots from what residents ordered and nominated.
 //! Pure and deterministic: the same input always gives the same proposals, in date order.
 //!
-//! Rules (DESIGN §8):
+//! Rules (docs/planner.md):
 //! - Only `auto` slots (no program or lecturer in the content) dated today or later, with no
 //!   stored assignment (a staff pin or an earlier plan) and not marked done, are planned.
 //!   Pinned slots, staff's pins and past slots are never changed; an earlier plan stays until

@@ -100,9 +100,15 @@ impl HttpHook {
     /// From the environment: `DIANDAN_BUILD_HOOK_URL` (any build hook, with the optional
     /// `DIANDAN_BUILD_HOOK_TOKEN`), or GitHub's `DIANDAN_GITHUB_REPO` (`owner/repo`),
     /// `DIANDAN_GITHUB_WORKFLOW` (e.g. `deploy.yml`), `DIANDAN_GITHUB_TOKEN` and
-    /// `DIANDAN_GITHUB_REF` (default `main`).
+    /// `DIANDAN_GITHUB_REF` (default `main`). For GitHub, the token may also come as
+    /// `DIANDAN_BUILD_HOOK_TOKEN` (the deployment reads one `build-hook-token` parameter).
     pub fn from_env() -> Result<Self, HookError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// As [`HttpHook::from_env`], from any lookup of settings.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, HookError> {
+        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         if let Some(url) = var("DIANDAN_BUILD_HOOK_URL") {
             let token = var("DIANDAN_BUILD_HOOK_TOKEN");
             let headers = Vec::new();
@@ -121,7 +127,8 @@ impl HttpHook {
             need("DIANDAN_GITHUB_REPO")?,
             need("DIANDAN_GITHUB_WORKFLOW")?,
         );
-        let token = need("DIANDAN_GITHUB_TOKEN")?;
+        let token = (var("DIANDAN_GITHUB_TOKEN").or_else(|| var("DIANDAN_BUILD_HOOK_TOKEN")))
+            .ok_or_else(|| HookError::Config("set DIANDAN_GITHUB_TOKEN".into()))?;
         let git_ref = var("DIANDAN_GITHUB_REF").unwrap_or_else(|| "main".into());
         Ok(Self::github(&repo, &workflow, &git_ref, &token))
     }

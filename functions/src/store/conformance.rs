@@ -8,6 +8,7 @@
 //! The cases panic on failure, as tests do; they are public only so the macro can call them.
 
 mod accounts;
+mod activity;
 mod cases;
 mod courses;
 mod lottery;
@@ -15,8 +16,10 @@ mod privacy;
 mod public;
 mod schedule;
 mod staff;
+mod verify;
 
 pub use accounts::*;
+pub use activity::*;
 pub use cases::*;
 pub use courses::*;
 pub use lottery::*;
@@ -24,6 +27,7 @@ pub use privacy::*;
 pub use public::*;
 pub use schedule::*;
 pub use staff::*;
+pub use verify::*;
 
 use std::sync::Arc;
 
@@ -59,6 +63,7 @@ macro_rules! store_conformance_tests {
             concurrent_nominations_cross_the_threshold_once,
             withdrawal_is_allowed_before_the_threshold_only,
             withdrawing_nothing_is_not_found,
+            withdrawal_needs_the_nominations_own_token,
             registrations_confirm_then_waitlist_then_refuse,
             concurrent_registrations_never_exceed_capacity,
             same_child_twice_is_a_duplicate,
@@ -99,6 +104,13 @@ macro_rules! store_conformance_tests {
             login_failures_run_until_cleared_or_lapsed,
             concurrent_login_failures_are_counted_exactly,
             actions_are_listed_per_actor,
+            codes_hold_ten_minutes_and_five_wrong_tries_burn_them,
+            a_code_verifies_only_its_own_number,
+            code_requests_are_limited_per_number,
+            concurrent_code_requests_send_one,
+            devices_are_bound_to_their_person_and_expire,
+            forgetting_a_person_drops_their_codes_and_devices,
+            activity_counts_by_month_in_china_time,
         );
     };
     (@cases ($enabled:expr) $make:expr; $($case:ident),* $(,)?) => {

@@ -18,8 +18,10 @@ impl LimitKey {
 
     /// A client address. IPv6 clients are counted by their /64 network: one household or
     /// phone usually holds a whole /64 and could otherwise step around the limit.
+    /// An IPv4 client seen through an IPv6 socket (`::ffff:192.0.2.1`) is keyed by its IPv4
+    /// address, not the one /64 every such client shares.
     pub fn client(secret: &Secret, ip: IpAddr) -> Self {
-        let network = match ip {
+        let network = match ip.to_canonical() {
             IpAddr::V4(v4) => v4.to_string(),
             IpAddr::V6(v6) => {
                 let s = v6.segments();
@@ -32,6 +34,11 @@ impl LimitKey {
     /// A staff account (a village helper's daily cap), its name in hex.
     pub fn account(name: &str) -> Self {
         Self(format!("account:{}", hex::encode(name)))
+    }
+
+    /// The same client or person, counted apart for text-message codes (their own limits).
+    pub fn for_codes(self) -> Self {
+        Self(format!("code{}", self.0))
     }
 
     /// A key made of letters, digits and `:` only (safe inside any backend's keys).
@@ -87,5 +94,8 @@ mod tests {
         let v4 = LimitKey::client(&secret, "10.1.2.3".parse().unwrap());
         assert!(!v4.as_str().contains("10.1.2.3"));
         assert!(v4.as_str().starts_with("client:"));
+        let mapped = |s: &str| LimitKey::client(&secret, s.parse().unwrap());
+        assert_eq!(mapped("::ffff:10.1.2.3"), v4);
+        assert_ne!(mapped("::ffff:10.1.2.3"), mapped("::ffff:10.1.2.4"));
     }
 }

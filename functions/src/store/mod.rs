@@ -1,7 +1,8 @@
-//! The store: demand and registrations, spoken in domain operations (DESIGN §5), with one
-//! shared conformance suite that every backend passes.
+//! The store: demand and registrations, spoken in domain operations (ARCHITECTURE.md, "The
+//! store"), with one shared conformance suite that every backend passes.
 
 mod accounts;
+mod activity;
 pub mod conformance;
 pub mod dynamo;
 mod limits;
@@ -11,6 +12,7 @@ mod snapshot;
 pub mod sqlite;
 mod staff;
 mod types;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,6 +24,7 @@ use crate::domain::{
 };
 
 pub use accounts::*;
+pub use activity::{month_of, month_of_day, Activity, MonthActivity};
 pub use dynamo::DynamoStore;
 pub use limits::{Attempt, LimitKey};
 pub use privacy::*;
@@ -30,6 +33,7 @@ pub use snapshot::Snapshot;
 pub use sqlite::SqliteStore;
 pub use staff::*;
 pub use types::*;
+pub use verify::*;
 
 /// How long orders, nominations and ratings keep a person's key before cleanup may drop them.
 pub const PERSONAL_DATA_DAYS: i64 = 365;
@@ -78,12 +82,14 @@ pub trait Store: Accounts + Send + Sync {
     /// lecturer, and that nomination records a lecture request.
     async fn nominate(&self, nomination: NewNomination) -> Result<NominationOutcome, StoreError>;
 
-    /// Takes a nomination back; `Frozen` once the threshold was crossed, `NotFound` if the
-    /// person had none. Returns the lecturer's remaining count.
+    /// Takes a nomination back with the token given when it was made; `Frozen` once the
+    /// threshold was crossed, `NotFound` if the person had none or the token is not its own
+    /// (alike, so a wrong token says nothing). Returns the lecturer's remaining count.
     async fn withdraw_nomination(
         &self,
         lecturer: &LecturerId,
         person: &PersonKey,
+        token: &CancelToken,
     ) -> Result<u32, StoreError>;
 
     /// Confirms while places remain, then waitlists, then refuses with `Full`; the same child
@@ -134,7 +140,7 @@ pub trait Store: Accounts + Send + Sync {
     /// Count, mean and histogram of the ratings of every rated slot.
     async fn rating_summaries(&self) -> Result<BTreeMap<SlotId, RatingSummary>, StoreError>;
 
-    /// The public tallies (DESIGN §6), shaped with the catalogue's thresholds and capacities.
+    /// The public tallies (docs/api.md), shaped with the catalogue's thresholds and capacities.
     async fn tallies(&self, limits: &TallyLimits) -> Result<Tallies, StoreError>;
 
     /// Lecturers who crossed their threshold, in the order they crossed it.
@@ -190,6 +196,30 @@ pub trait Store: Accounts + Send + Sync {
     /// now, this one included. Exact under concurrency, across processes and instances.
     async fn count_attempt(&self, attempt: Attempt) -> Result<u32, StoreError>;
 
+    /// Stores a fresh text-message code for a person, replacing any earlier one, unless the
+    /// per-number limits ([`CodeState::issue`]) forbid it. Atomic: two requests at once for
+    /// one number never both get through the one-a-minute rule.
+    async fn issue_code(&self, code: NewCode) -> Result<Issued, StoreError>;
+
+    /// Checks a submitted code's keyed hash against the person's current code at `at`
+    /// (seconds since the epoch), counting a wrong try ([`CodeState::check`]), atomically.
+    async fn check_code(
+        &self,
+        person: &PersonKey,
+        hash: &str,
+        at: i64,
+    ) -> Result<CodeCheck, StoreError>;
+
+    /// Remembers a verified device (by its token's keyed hash) until it expires.
+    async fn add_device(&self, device: NewDevice) -> Result<(), StoreError>;
+
+    /// Whose phone the device with this token hash proved, if it has not expired at `at`.
+    async fn device_person(
+        &self,
+        token_hash: &str,
+        at: i64,
+    ) -> Result<Option<PersonKey>, StoreError>;
+
     /// Everything kept under a person's key: what staff hand over on a request for access.
     async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError>;
 
@@ -197,6 +227,27 @@ pub trait Store: Accounts + Send + Sync {
     /// registrations go, every tally drops by what they counted, and a confirmed place they
     /// held passes to the first waitlisted child, as a cancellation would.
     async fn forget_person(&self, person: &PersonKey) -> Result<Forgotten, StoreError>;
+
+    /// Orders, nominations and wishes counted by month, and the wishes still unanswered:
+    /// what the open data publishes. Read from the exports' rows, so every backend agrees.
+    async fn activity(&self) -> Result<Activity, StoreError> {
+        let mut activity = Activity::default();
+        for o in self.export_orders().await? {
+            activity.month(month_of(&o.ordered_at)).orders += 1;
+        }
+        for n in self.export_nominations().await? {
+            activity.month(month_of(&n.nominated_at)).nominations += 1;
+        }
+        for w in self.answered_wishes().await? {
+            activity.month(month_of_day(w.asked_on)).wishes += 1;
+            activity.month(month_of_day(w.replied_on)).answered += 1;
+        }
+        for w in self.pending_wishes().await? {
+            activity.month(month_of(&w.asked_at)).wishes += 1;
+            activity.pending_wishes += 1;
+        }
+        Ok(activity)
+    }
 
     /// What a build shows: assignments, performances, tallies, answered wishes and ratings.
     /// A backend that can read them at one moment should; this default reads them in turn.
@@ -213,6 +264,7 @@ pub trait Store: Accounts + Send + Sync {
             tallies: self.tallies(limits).await?,
             wishes: self.answered_wishes().await?,
             ratings: self.rating_summaries().await?,
+            activity: self.activity().await?,
             lotteries: self.lotteries(&limits.lotteries).await?,
         })
     }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Assignment, Lottery, Performance, PublicWish, RatingSummary, Tallies};
+use super::{Activity, Assignment, Lottery, Performance, PublicWish, RatingSummary, Tallies};
 use crate::domain::{CourseId, SlotId};
 
 /// Everything the public pages show from the store, read at one moment. Nothing personal:
@@ -21,6 +21,9 @@ pub struct Snapshot {
     pub wishes: Vec<PublicWish>,
     /// Ratings of every rated slot.
     pub ratings: BTreeMap<SlotId, RatingSummary>,
+    /// Counts by month for the open data (absent in snapshots written before it existed).
+    #[serde(default)]
+    pub activity: Activity,
     /// Lottery courses: applications and list hash before the draw, the draw after it.
     #[serde(default)]
     pub lotteries: BTreeMap<CourseId, Lottery>,

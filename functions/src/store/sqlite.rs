@@ -9,11 +9,13 @@ mod accounts;
 mod courses;
 mod demand;
 mod draw;
+mod files;
 mod privacy;
 mod public;
 mod schedule;
 mod schema;
 mod staff;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -57,13 +59,11 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating it and its parent folders if needed) and migrates the store at `path`.
+    /// The folders it creates are the owner's alone (0700), and so are the file and its
+    /// `-wal`/`-shm` companions (0600): they hold guardians' phone numbers.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
-            })?;
-        }
+        files::prepare(path)?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let mode: String =
@@ -74,7 +74,10 @@ impl SqliteStore {
                 path.display()
             )));
         }
-        Self::prepare(conn, None)
+        let store = Self::prepare(conn, None)?;
+        // The companions exist now; an older build may have left them readable by all.
+        files::make_private(path)?;
+        Ok(store)
     }
 
     /// A store in memory, gone when dropped: for unit tests.
@@ -102,6 +105,9 @@ impl SqliteStore {
         // NORMAL is durable across application crashes in WAL mode and much faster than FULL.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Deleted rows are overwritten with zeros, not left in free pages: forgetting a
+        // person must remove their number from the file, not only from the tables.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         schema::migrate(&mut conn)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Self {
@@ -218,9 +224,10 @@ impl Store for SqliteStore {
         &self,
         lecturer: &LecturerId,
         person: &PersonKey,
+        token: &CancelToken,
     ) -> Result<u32, StoreError> {
-        let (lecturer, person) = (lecturer.clone(), person.clone());
-        self.write(move |tx| demand::withdraw(tx, &lecturer, &person))
+        let (lecturer, person, token) = (lecturer.clone(), person.clone(), token.clone());
+        self.write(move |tx| demand::withdraw(tx, &lecturer, &person, &token))
             .await
     }
 
@@ -357,6 +364,35 @@ impl Store for SqliteStore {
         Ok(self.attempts.count(&attempt))
     }
 
+    async fn issue_code(&self, code: NewCode) -> Result<Issued, StoreError> {
+        self.write(move |tx| verify::issue_code(tx, &code)).await
+    }
+
+    async fn check_code(
+        &self,
+        person: &PersonKey,
+        hash: &str,
+        at: i64,
+    ) -> Result<CodeCheck, StoreError> {
+        let (person, hash) = (person.clone(), hash.to_owned());
+        self.write(move |tx| verify::check_code(tx, &person, &hash, at))
+            .await
+    }
+
+    async fn add_device(&self, device: NewDevice) -> Result<(), StoreError> {
+        self.write(move |tx| verify::add_device(tx, &device)).await
+    }
+
+    async fn device_person(
+        &self,
+        token_hash: &str,
+        at: i64,
+    ) -> Result<Option<PersonKey>, StoreError> {
+        let hash = token_hash.to_owned();
+        self.read(move |tx| verify::device_person(tx, &hash, at))
+            .await
+    }
+
     async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError> {
         let person = person.clone();
         self.read(move |tx| privacy::person_data(tx, &person)).await
@@ -364,22 +400,31 @@ impl Store for SqliteStore {
 
     async fn forget_person(&self, person: &PersonKey) -> Result<Forgotten, StoreError> {
         let person = person.clone();
-        self.write(move |tx| privacy::forget(tx, &person)).await
+        let forgotten = self.write(move |tx| privacy::forget(tx, &person)).await?;
+        // The WAL still holds the pages as they were before the delete; copy the zeroed
+        // pages into the file and cut the WAL to nothing.
+        self.run(|conn| {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await?;
+        Ok(forgotten)
     }
 
     /// One read transaction, so the build sees a single moment of the store.
     async fn snapshot(&self, limits: &TallyLimits) -> Result<Snapshot, StoreError> {
         let lotteries = limits.lotteries.clone();
-        let (assignments, performances, raw, wishes, ratings, lotteries) = self
+        let ((assignments, performances, raw, wishes, ratings, lotteries), activity) = self
             .read(move |tx| {
-                Ok((
+                let shown = (
                     schedule::assignments(tx)?,
                     schedule::performances(tx)?,
                     public::raw_counts(tx)?,
                     public::answered_wishes(tx)?,
                     public::rating_summaries(tx)?,
                     draw::lotteries(tx, &lotteries)?,
-                ))
+                );
+                Ok((shown, public::activity(tx)?))
             })
             .await?;
         Ok(Snapshot {
@@ -393,7 +438,12 @@ impl Store for SqliteStore {
             wishes,
             ratings,
             lotteries,
+            activity,
         })
+    }
+
+    async fn activity(&self) -> Result<Activity, StoreError> {
+        self.read(public::activity).await
     }
 }
 

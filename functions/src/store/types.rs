@@ -46,6 +46,9 @@ pub struct NewNomination {
     pub topic: Option<ShortText>,
     pub threshold: u32,
     pub at: Time,
+    /// The secret the nominator gets to take the nomination back; the store keeps its hash.
+    /// A repeat stores nothing, so only the first nomination's token works.
+    pub withdraw: CancelToken,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -336,7 +339,7 @@ impl TallyLimits {
     }
 }
 
-/// `GET /api/tallies`, exactly as DESIGN §6 shows it.
+/// `GET /api/tallies`, exactly as docs/api.md shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tallies {
     pub programs: BTreeMap<ProgramId, ProgramTally>,

@@ -124,7 +124,12 @@ async fn a_helper_submits_for_their_township_only_and_the_log_names_them() {
     // The same resident again, now on the public form: one per person still holds.
     let again = json!({"program": "minju-chenjinggu", "township": "nanyu", "name": "陈阿婆", "phone": "13800000001"});
     let public = app.public("/api/orders", again).await;
-    assert_eq!(public.json()["duplicate"], true);
+    assert_eq!(public.status, StatusCode::CREATED, "{}", public.body);
+    let tallies = app.store.tallies(&Default::default()).await.unwrap();
+    assert_eq!(
+        tallies.programs[&program].total, 1,
+        "a repeat counts nothing"
+    );
 
     let elsewhere = paper_order("ganzhe", "13800000002");
     let refused = app

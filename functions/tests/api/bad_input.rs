@@ -139,16 +139,16 @@ bad_inputs! {
     overlong_comment: case("/api/ratings", json!({"slot": PAST, "phone": PHONE, "stars": 5, "comment": "好".repeat(301)}), 422, "最多 300 个字");
     withdraw_from_an_unknown_lecturer: raw(Method::DELETE, "/api/nominations/nobody", JSON, br#"{"phone": "13800138000"}"#, 404, "没有找到这位讲师");
     withdraw_with_a_bad_lecturer_path: raw(Method::DELETE, "/api/nominations/%E6%9E%97", JSON, br#"{"phone": "13800138000"}"#, 404, "没有找到这位讲师");
-    withdraw_what_was_never_given: raw(Method::DELETE, "/api/nominations/lin-xiuying", JSON, br#"{"phone": "13900139000"}"#, 404, "没有找到您");
+    withdraw_what_was_never_given: raw(Method::DELETE, "/api/nominations/lin-xiuying", JSON, br#"{"phone": "13900139000"}"#, 404, "链接无效");
     withdraw_without_a_phone: raw(Method::DELETE, "/api/nominations/lin-xiuying", JSON, b"{}", 422, "请填写手机号码");
-    cancel_with_a_wrong_token: raw(Method::POST, "/api/registrations/{code}/cancel?token=00000000000000000000000000000000", None, b"", 404, "不正确");
-    cancel_with_a_malformed_token: raw(Method::POST, "/api/registrations/{code}/cancel?token=xyz", None, b"", 404, "不正确");
-    cancel_without_a_token: raw(Method::POST, "/api/registrations/{code}/cancel", None, b"", 422, "缺少取消凭据");
-    cancel_an_unknown_code: raw(Method::POST, "/api/registrations/ZZZZZZ/cancel?token=00000000000000000000000000000000", None, b"", 404, "报名码");
-    cancel_a_malformed_code: raw(Method::POST, "/api/registrations/not-a-code/cancel?token=00000000000000000000000000000000", None, b"", 404, "报名码");
+    cancel_with_a_wrong_token: raw(Method::POST, "/api/registrations/{code}/cancel?token=00000000000000000000000000000000", None, b"", 404, "链接不完整");
+    cancel_with_a_malformed_token: raw(Method::POST, "/api/registrations/{code}/cancel?token=xyz", None, b"", 404, "链接不完整");
+    cancel_without_a_token: raw(Method::POST, "/api/registrations/{code}/cancel", None, b"", 404, "链接不完整");
+    cancel_an_unknown_code: raw(Method::POST, "/api/registrations/ZZZZZZ/cancel?token=00000000000000000000000000000000", None, b"", 404, "链接不完整");
+    cancel_a_malformed_code: raw(Method::POST, "/api/registrations/not-a-code/cancel?token=00000000000000000000000000000000", None, b"", 404, "链接不完整");
     cancel_with_a_text_body: raw(Method::POST, "/api/registrations/{code}/cancel", Some("text/plain"), b"token", 415, "不支持");
-    status_with_a_wrong_token: raw(Method::GET, "/api/registrations/{code}?token=00000000000000000000000000000000", None, b"", 404, "不正确");
-    status_of_an_unknown_code: raw(Method::GET, "/api/registrations/ZZZZZZ?token=00000000000000000000000000000000", None, b"", 404, "报名码");
+    status_with_a_wrong_token: raw(Method::GET, "/api/registrations/{code}?token=00000000000000000000000000000000", None, b"", 404, "链接不完整");
+    status_of_an_unknown_code: raw(Method::GET, "/api/registrations/ZZZZZZ?token=00000000000000000000000000000000", None, b"", 404, "链接不完整");
     form_with_mistakes: raw(Method::POST, "/api/orders", FORM, b"program=minju-chenjinggu&township=nanyu&name=&phone=123", 422, "role=\"alert\"");
     receipt_for_an_unknown_program: raw(Method::GET, "/api/orders/receipt?program=nope&township=nanyu", None, b"", 404, "没有找到");
 }

@@ -11,16 +11,14 @@ async fn an_order_in_json_is_counted_once() {
     let first = app.post_json("/api/orders", order(PHONE)).await;
     assert_eq!(first.status, 201, "{}", first.body);
     let body = first.json();
-    assert_eq!(body["duplicate"], false);
     assert_eq!(body["township_count"], 1);
     assert_eq!(body["program_total"], 1);
     assert_eq!(body["next_stage"]["date"], "2026-07-11");
     let again = app
         .post_json("/api/orders", order("+86 138-0013-8000"))
         .await;
-    assert_eq!(again.status, 200);
-    assert_eq!(again.json()["duplicate"], true);
-    assert_eq!(again.json()["program_total"], 1);
+    assert_eq!(again.status, 201, "a repeat is answered like the first");
+    assert_eq!(again.json()["program_total"], 1, "and counts nothing");
     let other = app.post_json("/api/orders", order("13900139000")).await;
     assert_eq!(other.json()["township_count"], 2);
 }
@@ -56,9 +54,13 @@ async fn an_order_form_redirects_to_a_receipt_with_the_count_and_next_stage() {
         .body
         .contains("href=\"https://diandan.example/assets/site.css\""));
     let again = app.post_form("/api/orders", &body).await;
-    assert!(again.location().ends_with("&duplicate=1"));
+    assert_eq!(
+        again.location(),
+        location,
+        "a repeat lands on the same receipt"
+    );
     let receipt = app.get(&again.location()).await;
-    assert!(receipt.body.contains("您已经点过这个节目了"));
+    assert!(receipt.body.contains("不会重复计数"));
     assert!(
         receipt.body.contains("<strong>2</strong>"),
         "nothing more was counted"
@@ -81,9 +83,11 @@ async fn nominations_report_progress_and_the_crossing_once() {
         .post_json("/api/nominations", nominate("13900000001"))
         .await;
     assert_eq!(
-        (dup.status.as_u16(), dup.json()["duplicate"].clone()),
-        (200, json!(true))
+        (dup.status.as_u16(), dup.json()["count"].clone()),
+        (201, json!(1)),
+        "a repeat is answered like the first and counts nothing"
     );
+    let token = one.json()["withdraw_token"].as_str().unwrap().to_owned();
     app.post_json("/api/nominations", nominate("13900000002"))
         .await;
     let third = app
@@ -106,7 +110,7 @@ async fn nominations_report_progress_and_the_crossing_once() {
         .send(json_request(
             Method::DELETE,
             "/api/nominations/chen-ming",
-            &json!({"phone": "13900000001"}),
+            &json!({"phone": "13900000001", "token": token}),
         ))
         .await;
     assert_eq!(frozen.status, 409);
@@ -133,14 +137,28 @@ async fn a_nomination_form_shows_the_count_and_threshold_and_can_be_withdrawn() 
         "{}",
         receipt.body
     );
-    let page = app.get("/api/nominations/lin-xiuying/withdraw").await;
+    // The receipt's own link, followed as a browser without JavaScript would.
+    let link = receipt.body.split("href=\"").find_map(|rest| {
+        let href = &rest[..rest.find('"')?];
+        href.starts_with("/api/nominations/lin-xiuying/withdraw?token=")
+            .then(|| href.to_owned())
+    });
+    let link = link.unwrap_or_else(|| panic!("no withdrawal link on {}", receipt.body));
+    let page = app.get(&link.replace("&amp;", "&")).await;
     assert!(page
         .body
         .contains("action=\"/api/nominations/lin-xiuying/withdraw\""));
+    let token = link.rsplit('=').next().unwrap().to_owned();
+    assert!(
+        page.body
+            .contains(&format!("name=\"token\" value=\"{token}\"")),
+        "{}",
+        page.body
+    );
     let withdrawn = app
         .post_form(
             "/api/nominations/lin-xiuying/withdraw",
-            &encode(&[("phone", PHONE)]),
+            &encode(&[("phone", PHONE), ("token", &token)]),
         )
         .await;
     assert_eq!(withdrawn.status, 303);
@@ -151,7 +169,7 @@ async fn a_nomination_form_shows_the_count_and_threshold_and_can_be_withdrawn() 
         .send(json_request(
             Method::DELETE,
             "/api/nominations/lin-xiuying",
-            &json!({"phone": PHONE}),
+            &json!({"phone": PHONE, "token": token}),
         ))
         .await;
     assert_eq!(json.status, 404, "nothing left to withdraw");
@@ -192,8 +210,8 @@ async fn ratings_are_once_per_person_and_summarised() {
     assert_eq!(first.status, 201, "{}", first.body);
     assert_eq!(first.json()["summary"]["count"], 1);
     let again = app.post_json("/api/ratings", rate(PHONE, 1)).await;
-    assert_eq!(again.status, 409);
-    assert!(again.body.contains("已经评价过"));
+    assert_eq!(again.status, 201, "a repeat is answered like the first");
+    assert_eq!(again.json()["summary"]["count"], 1, "and counts nothing");
     let form = encode(&[
         ("slot", "2026-06-20-nanyu-stage"),
         ("phone", "13900139000"),

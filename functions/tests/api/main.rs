@@ -1,5 +1,6 @@
 //! The HTTP API through the router, no network: bad input, happy paths, receipts, tallies.
 
+mod attacker;
 mod bad_input;
 mod courses;
 mod demand;
@@ -8,3 +9,4 @@ mod limits;
 mod lottery;
 mod openapi;
 mod support;
+mod verify;

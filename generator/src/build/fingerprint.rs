@@ -16,7 +16,8 @@ fn file_for(out: &Path) -> PathBuf {
     out.with_file_name(format!(".{name}.fingerprint"))
 }
 
-fn hash_tree(dir: &Path, h: &mut impl Hasher) {
+/// Hashes the names, sizes and times of every file under `dir`.
+pub fn hash_tree(dir: &Path, h: &mut impl Hasher) {
     let mut entries: Vec<_> = WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
@@ -35,17 +36,24 @@ fn hash_tree(dir: &Path, h: &mut impl Hasher) {
     }
 }
 
-/// The fingerprint of a build's inputs; `source` is the data source's own fingerprint.
-pub fn of_inputs(root: &Path, today: NaiveDate, source: u64) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (env!("CARGO_PKG_VERSION"), today, source).hash(&mut h);
+/// Hashes the version and the time of the running binary: a new build of diandan may render
+/// differently.
+pub fn hash_binary(h: &mut impl Hasher) {
+    env!("CARGO_PKG_VERSION").hash(h);
     let exe = std::env::current_exe()
         .ok()
         .and_then(|p| p.metadata().ok())
         .and_then(|m| m.modified().ok());
     exe.and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map(|d| d.as_nanos())
-        .hash(&mut h);
+        .hash(h);
+}
+
+/// The fingerprint of a build's inputs; `source` is the data source's own fingerprint.
+pub fn of_inputs(root: &Path, today: NaiveDate, source: u64) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (today, source).hash(&mut h);
+    hash_binary(&mut h);
     hash_tree(&root.join("content"), &mut h);
     hash_tree(&root.join("themes"), &mut h);
     h.finish()

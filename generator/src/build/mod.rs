@@ -1,18 +1,27 @@
-//! The build pipeline as a recipe: load → validate → render → write, each step a named span.
+//! The build, as a recipe read top to bottom in [`recipe`]: load → validate → theme → store
+//! snapshot → views → render → write. Each step is a function of its own, timed by a tracing
+//! span of its name (`DIANDAN_LOG=info` prints each one's time). Rendered files go straight to
+//! a [`Sink`]: the output folder for `diandan build`, memory for `serve` and the tests.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use diandan_functions::catalogue::Catalogue;
 use tracing::info_span;
 
-use crate::content::Diagnostic;
-use crate::output::{self, WriteStats};
-use crate::render::live::DataSource;
+use crate::content::{self, Diagnostic, Loaded};
+use crate::output::{WriteStats, Writer};
+use crate::render::live::{DataSource, ReadError, StoreData};
+use crate::render::{self, pages, MemorySink, Sink, Site, Theme, Views};
 
+pub mod edit;
 pub mod fingerprint;
-pub mod incremental;
-use crate::render::{self, Site};
+pub mod page_cache;
+
+use edit::State;
+use page_cache::PageCache;
 
 /// What a build needs to know besides the content.
 #[derive(Debug, Clone)]
@@ -32,8 +41,14 @@ pub enum BuildError {
     Theme(#[from] render::theme::ThemeError),
     #[error(transparent)]
     Render(#[from] render::RenderError),
-    #[error("reading the store failed: {0} — check --store, or build without it")]
-    Store(String),
+    #[error("reading the store failed — check --store, or build without it")]
+    Store(#[source] ReadError),
+    #[error("writing the site into {} failed — check the folder is writable; the pages already there are whole", .out.display())]
+    Write {
+        out: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Today in China (UTC+8), where every resident of the site lives.
@@ -42,75 +57,215 @@ pub fn today_in_china() -> NaiveDate {
     chrono::Utc::now().with_timezone(&offset).date_naive()
 }
 
-/// Loads, validates, reads the store and renders the site in memory; writes nothing.
-pub fn build_site(opts: &BuildOptions, source: &dyn DataSource) -> Result<Site, BuildError> {
-    incremental::build_with_state(opts, source).map(|(site, _)| site)
-}
-
 pub fn theme_dir(root: &Path) -> PathBuf {
     root.join("themes").join("default")
 }
 
+/// What the render step made: every page's signature and key, and every file's path.
+pub struct Rendered {
+    /// Every page's [`pages::Job::signature`], by path.
+    pub signatures: HashMap<String, u64>,
+    /// Every page's [`page_cache`] key, by path.
+    pub keys: HashMap<String, u64>,
+    /// The rendered files' paths (pages, assets, data files; not images).
+    pub paths: BTreeSet<String>,
+    /// The editors' images.
+    pub images: Vec<String>,
+    /// Pages rendered (not taken as they were from the last build).
+    pub rendered: usize,
+}
+
+/// The whole recipe into `sink`. `reuse` is the last build's page cache when `sink` is the
+/// same output folder: its unchanged pages are kept as they are.
+pub fn recipe(
+    opts: &BuildOptions,
+    source: &dyn DataSource,
+    sink: &dyn Sink,
+    reuse: Option<&PageCache>,
+) -> Result<(State, Rendered), BuildError> {
+    let loaded = load(&opts.root)?;
+    let theme = theme(&opts.root)?;
+    let cat = catalogue(&loaded);
+    let data = store_snapshot(source, &cat)?;
+    let views = views(&loaded, &cat, &data, opts.today);
+    let mut rendered = render(&views, &loaded, &cat, &theme, sink, reuse)?;
+    rendered.images = images(&opts.root, sink)?;
+    let state = State::new(opts.clone(), loaded, theme, data, cat, views, &rendered);
+    Ok((state, rendered))
+}
+
+/// Load and validate: every content file read and parsed, then checked as a whole.
+pub fn load(root: &Path) -> Result<Loaded, BuildError> {
+    let loaded = info_span!("load").in_scope(|| content::load(root));
+    let problems = info_span!("validate").in_scope(|| content::validate(&loaded));
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(BuildError::Content(problems))
+    }
+}
+
+/// The theme's templates compiled, its assets read.
+pub fn theme(root: &Path) -> Result<Theme, BuildError> {
+    Ok(info_span!("theme").in_scope(|| Theme::load(&theme_dir(root)))?)
+}
+
+/// The catalogue the functions check submissions against (`catalogue.json`).
+pub fn catalogue(loaded: &Loaded) -> Catalogue {
+    info_span!("catalogue").in_scope(|| render::catalogue::catalogue(&loaded.content))
+}
+
+/// What the store knows that the pages show.
+pub fn store_snapshot(source: &dyn DataSource, cat: &Catalogue) -> Result<StoreData, BuildError> {
+    info_span!("store")
+        .in_scope(|| source.read(cat))
+        .map_err(BuildError::Store)
+}
+
+/// Every view the templates draw from, made once.
+pub fn views(loaded: &Loaded, cat: &Catalogue, data: &StoreData, today: NaiveDate) -> Views {
+    info_span!("views").in_scope(|| Views::new(&loaded.content, cat, data, today))
+}
+
+/// Every page and file, into `sink`; with `reuse`, pages whose key is unchanged and whose file
+/// is in place are kept without rendering.
+pub fn render(
+    views: &Views,
+    loaded: &Loaded,
+    cat: &Catalogue,
+    theme: &Theme,
+    sink: &dyn Sink,
+    reuse: Option<&PageCache>,
+) -> Result<Rendered, BuildError> {
+    let _span = info_span!("render").entered();
+    let jobs = pages::jobs(views, &loaded.content);
+    let signatures = jobs
+        .iter()
+        .map(|j| (j.path.clone(), j.signature()))
+        .collect();
+    let keys = page_cache::keys(&jobs, views);
+    let todo: Vec<&pages::Job> = jobs
+        .iter()
+        .filter(|j| match reuse {
+            Some(cache) if cache.fresh(&j.path, keys[&j.path]) && sink.has(&j.path) => {
+                sink.keep(&j.path);
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    render::render_into(&todo, views, theme, sink)?;
+    let paths = render::render_rest(jobs.iter().map(|j| &j.path), cat, views, theme, sink)?;
+    Ok(Rendered {
+        signatures,
+        keys,
+        paths,
+        images: Vec::new(),
+        rendered: todo.len(),
+    })
+}
+
 /// Editors' images under `content/images/` are published as they are.
-pub(crate) fn copy_images(root: &Path, mut site: Site) -> Site {
-    let dir = root.join("content").join("images");
-    for e in walkdir::WalkDir::new(&dir)
+pub fn images(root: &Path, sink: &dyn Sink) -> Result<Vec<String>, BuildError> {
+    let _span = info_span!("images").entered();
+    let content = root.join("content");
+    let mut paths = Vec::new();
+    for e in walkdir::WalkDir::new(content.join("images"))
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
     {
-        if let (Ok(rel), Ok(bytes)) = (
-            e.path().strip_prefix(root.join("content")),
-            std::fs::read(e.path()),
-        ) {
-            site.files
-                .insert(rel.to_string_lossy().replace('\\', "/"), bytes);
+        if let (Ok(rel), Ok(bytes)) = (e.path().strip_prefix(&content), std::fs::read(e.path())) {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            render::put(sink, &rel, bytes)?;
+            paths.push(rel);
         }
     }
-    site
+    Ok(paths)
+}
+
+/// Loads, validates, reads the store and renders the site in memory; writes nothing.
+pub fn build_site(opts: &BuildOptions, source: &dyn DataSource) -> Result<Site, BuildError> {
+    build_with_state(opts, source).map(|(site, _)| site)
+}
+
+/// A build in memory that also returns what later edits start from ([`State::update`]).
+pub fn build_with_state(
+    opts: &BuildOptions,
+    source: &dyn DataSource,
+) -> Result<(Site, State), BuildError> {
+    let sink = MemorySink::default();
+    let (state, _) = recipe(opts, source, &sink, None)?;
+    Ok((sink.into_site(), state))
 }
 
 /// A finished build: how many pages and files the site has, and what was written.
 pub struct Built {
     pub pages: usize,
     pub files: usize,
+    /// Pages rendered; the others were kept from the last build.
+    pub rendered: usize,
     pub stats: WriteStats,
     pub elapsed: Duration,
     /// Nothing that the site is made from changed since the last build into the same folder.
     pub unchanged: bool,
 }
 
-/// The whole recipe, ending with an atomic write into `out`.
-pub fn build(opts: &BuildOptions, source: &dyn DataSource, out: &Path) -> anyhow::Result<Built> {
+/// The whole recipe, written into `out` as it renders; see [`output`] for what a killed
+/// build leaves.
+pub fn build(
+    opts: &BuildOptions,
+    source: &dyn DataSource,
+    out: &Path,
+) -> Result<Built, BuildError> {
     let started = Instant::now();
     let print = source
         .fingerprint()
         .map(|f| fingerprint::of_inputs(&opts.root, opts.today, f));
-    if let Some(known) = print.and_then(|p| fingerprint::matches(out, p)) {
-        let (pages, files) = known;
-        let stats = WriteStats::default();
+    if let Some((pages, files)) = print.and_then(|p| fingerprint::matches(out, p)) {
         return Ok(Built {
             pages,
             files,
-            stats,
+            rendered: 0,
+            stats: WriteStats::default(),
             elapsed: started.elapsed(),
             unchanged: true,
         });
     }
     fingerprint::forget(out);
-    let site = build_site(opts, source)?;
-    let stats = info_span!("write").in_scope(|| output::write(&site, out)).map_err(|e| {
-        anyhow::anyhow!("writing the site into {} failed: {e} — check the folder is writable; the previous output was left as it was", out.display())
-    })?;
+    let failed = |source| BuildError::Write {
+        out: out.to_path_buf(),
+        source,
+    };
+    let writer = Writer::open(out).map_err(failed)?;
+    let header = page_cache::header(&opts.root);
+    let cache = PageCache::load(out, header);
+    let (_, rendered) = recipe(opts, source, &writer, cache.as_ref())?;
+    let stats = write(out, writer, cache).map_err(failed)?;
+    let files = rendered.paths.len() + rendered.images.len();
+    let pages = rendered
+        .paths
+        .iter()
+        .filter(|p| p.ends_with(".html"))
+        .count();
+    PageCache::save(out, header, &rendered);
     if let Some(p) = print {
-        fingerprint::remember(out, p, site.pages(), site.files.len());
+        fingerprint::remember(out, p, pages, files);
     }
-    let (pages, files) = (site.pages(), site.files.len());
     Ok(Built {
         pages,
         files,
+        rendered: rendered.rendered,
         stats,
         elapsed: started.elapsed(),
         unchanged: false,
     })
+}
+
+/// The write step: the staged files move into place. The page cache is dropped first, so a
+/// build killed while moving is never taken as the last build's pages.
+fn write(out: &Path, writer: Writer, cache: Option<PageCache>) -> std::io::Result<WriteStats> {
+    let _span = info_span!("write").entered();
+    PageCache::forget(out);
+    writer.finish(cache.map(PageCache::into_files))
 }

@@ -1,4 +1,4 @@
-//! `diandan build`: content → the output folder, atomically, with a one-line summary.
+//! `diandan build`: content → the output folder, crash-safe, with a one-line summary.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,9 +59,10 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     match build::build(&opts, source.as_ref(), &args.out) {
         Ok(b) => {
             println!(
-                "built {} pages ({} files, {} written, {} removed) into {} in {} ms{}",
+                "built {} pages ({} files, {} pages rendered, {} written, {} removed) into {} in {} ms{}",
                 b.pages,
                 b.files,
+                b.rendered,
                 b.stats.written,
                 b.stats.removed,
                 args.out.display(),
@@ -74,15 +75,12 @@ pub fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => match e.downcast::<BuildError>() {
-            Ok(BuildError::Content(problems)) => {
-                super::check::report(&problems);
-                Ok(ExitCode::FAILURE)
-            }
-            Ok(other) => Err(anyhow::anyhow!(
-                "{other} — the previous output was left as it was"
-            )),
-            Err(e) => Err(e),
-        },
+        Err(BuildError::Content(problems)) => {
+            super::check::report(&problems);
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e @ BuildError::Write { .. }) => Err(e.into()),
+        Err(other) => Err(anyhow::Error::new(other)
+            .context("the build failed; the previous output was left as it was")),
     }
 }

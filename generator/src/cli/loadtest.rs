@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::bench::load::{loadtest, LoadOptions};
 use super::RootArgs;
-use crate::bench::load::{loadtest, LoadOptions};
 
 #[derive(Debug, Args)]
 pub struct LoadArgs {

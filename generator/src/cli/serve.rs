@@ -1,6 +1,7 @@
 //! `diandan serve`: the site and the API on 127.0.0.1 with live reload, on an embedded store.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
@@ -8,7 +9,7 @@ use diandan_functions::domain::Secret;
 
 pub use super::store::StoreSpec;
 use super::RootArgs;
-use crate::serve::{self, ServeOptions};
+use crate::serve::{self, ConnLimits, ServeOptions};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -25,6 +26,15 @@ pub struct ServeArgs {
     /// time that day: for previews of a coming month and for tests. Default: the real clock.
     #[arg(long)]
     pub today: Option<chrono::NaiveDate>,
+    /// Seconds a client may take to send a request's headers before the connection is closed.
+    #[arg(long, default_value_t = 30)]
+    pub header_timeout: u64,
+    /// Seconds a request's body may stall before the request fails and the connection closes.
+    #[arg(long, default_value_t = 30)]
+    pub body_timeout: u64,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, default_value_t = 512)]
+    pub max_connections: usize,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -48,15 +58,21 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .build()?;
     runtime.block_on(async {
         let store = spec.open_checked().await?;
-        serve::run(ServeOptions {
+        let served = serve::run(ServeOptions {
             root,
             port: args.port,
             store,
             secret,
             admin_token: std::env::var("DIANDAN_ADMIN_TOKEN").ok(),
             today: args.today,
+            limits: ConnLimits {
+                header_timeout: Duration::from_secs(args.header_timeout),
+                body_timeout: Duration::from_secs(args.body_timeout),
+                max_connections: args.max_connections,
+            },
         })
-        .await
+        .await;
+        anyhow::Ok(served?)
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -33,6 +33,7 @@ pub fn load(root: &Path) -> Loaded {
     let courses = load_items::<CourseMeta, _>(root, "courses", &mut problems, &mut broken);
     let pages = load_items::<PageMeta, _>(root, "pages", &mut problems, &mut broken);
     let months = load_months(root, &mut problems);
+    problems.extend(super::links::outside_root(root));
     Loaded {
         content: Content {
             site,

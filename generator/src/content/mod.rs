@@ -1,6 +1,7 @@
 //! The content model: loading `content/` strictly, locating every problem, validating references.
 
 pub mod diagnostic;
+pub mod links;
 pub mod load;
 pub mod locate;
 pub mod model;

@@ -1,4 +1,5 @@
-//! The content model of DESIGN §4 as typed, strict structs: what editors may write, and nothing else.
+//! The content model of docs/content.md as typed, strict structs: what editors may write, and
+//! nothing else.
 
 use std::path::PathBuf;
 
@@ -76,6 +77,9 @@ pub struct SiteConfig {
     /// Whether editors' Markdown may carry raw HTML (off: it is shown as text).
     #[serde(default)]
     pub allow_raw_html: bool,
+    /// The forms that count only from a phone proved by a text-message code.
+    #[serde(default)]
+    pub verify: Vec<String>,
 }
 
 fn default_language() -> String {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike, FixedOffset};
 use super::diagnostic::{suggest, Diagnostic};
 use super::load::Loaded;
 use super::model::*;
-use diandan_functions::catalogue::Allocation;
+use diandan_functions::catalogue::{Allocation, FormKind};
 
 /// Top-level folders of the site that a free page must not shadow.
 const RESERVED_PAGES: &[&str] = &[
@@ -131,6 +131,19 @@ fn check_site(c: &Content, ids: &Ids, out: &mut Vec<Diagnostic>) {
     at_least(s.page_size, 1, o, "page_size", out);
     for (i, p) in s.featured.iter().enumerate() {
         out.extend(ids.check("program", p.as_str(), o, &format!("featured[{i}]")));
+    }
+    for (i, form) in s.verify.iter().enumerate() {
+        if FormKind::parse(form).is_none() {
+            let names: Vec<&str> = FormKind::ALL.iter().map(|k| k.as_str()).collect();
+            out.push(
+                Diagnostic::new(
+                    &o.rel,
+                    o.at(&format!("verify[{i}]")),
+                    format!("`verify` names `{form}`, which is not a form"),
+                )
+                .hint(format!("name forms from: {}", names.join(", "))),
+            );
+        }
     }
 }
 

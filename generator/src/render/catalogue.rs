@@ -21,6 +21,11 @@ pub fn catalogue(c: &Content) -> Catalogue {
             api_url: site.api_url.trim_end_matches('/').to_owned(),
             nomination_threshold: threshold,
             repeat_after_months: u32::try_from(site.repeat_after_months).unwrap_or(3),
+            verify: site
+                .verify
+                .iter()
+                .filter_map(|f| FormKind::parse(f))
+                .collect(),
         },
         ..Catalogue::default()
     };

@@ -127,7 +127,8 @@ pub fn patch(
         courses: Vec::new(),
         slots: Vec::new(),
         wishes: Vec::new(),
-        index: Index::default(),
+        index: Index::of(c),
+        open: Default::default(),
     };
     v.programs = merge(
         old.programs,
@@ -137,7 +138,6 @@ pub fn patch(
         |i| items::program(c, &c.programs[i], data),
         &mut |id, b, n| program_changed(&mut changed, id, b, n),
     );
-    v.index = Index::of(&v);
     v.lecturers = merge(
         old.lecturers,
         |l| &l.id,
@@ -148,12 +148,12 @@ pub fn patch(
             changed.lecturers.insert(id.to_owned());
         },
     );
-    v.index = Index::of(&v);
     patch_courses(&mut v, old.courses, c, data, dirty, &mut changed);
     v.slots = slots::slot_views(cat, &v, data, today);
     changed.slots = changed_slots(&old.slots, &v.slots);
     v.wishes = slots::wish_views(&v, data);
     changed.wishes = v.wishes != old.wishes;
+    v.open = super::data::OpenData::new(c, &v, data);
     (v, changed)
 }
 

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use diandan_functions::catalogue::{Window, WindowState};
+use rayon::prelude::*;
 
 use super::live::StoreData;
 use super::markdown;
@@ -13,7 +14,7 @@ use crate::content::validate::parse_session;
 const SUMMARY_CHARS: usize = 70;
 
 pub fn programs(c: &Content, data: &StoreData) -> Vec<ProgramView> {
-    c.programs.iter().map(|p| program(c, p, data)).collect()
+    c.programs.par_iter().map(|p| program(c, p, data)).collect()
 }
 
 /// One program's view; `c` gives the site-wide settings.
@@ -38,7 +39,7 @@ pub fn program(c: &Content, p: &Program, data: &StoreData) -> ProgramView {
 
 pub fn lecturers(c: &Content, v: &Views, data: &StoreData) -> Vec<LecturerView> {
     c.lecturers
-        .iter()
+        .par_iter()
         .map(|l| lecturer(c, l, v, data))
         .collect()
 }
@@ -80,7 +81,7 @@ fn window_label(state: WindowState) -> &'static str {
 
 pub fn courses(c: &Content, v: &Views, data: &StoreData, today: NaiveDate) -> Vec<CourseView> {
     c.courses
-        .iter()
+        .par_iter()
         .map(|k| course(c, k, v, data, today))
         .collect()
 }

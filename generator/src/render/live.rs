@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::domain::{CourseId, LecturerId, ProgramId, SlotId};
-use diandan_functions::store::{Lottery, PublicWish, RatingSummary, Store, Tallies, TallyLimits};
+use diandan_functions::store::{
+    Activity, Lottery, Performance, PublicWish, RatingSummary, Store, StoreError, Tallies,
+    TallyLimits, Time,
+};
 
 /// A slot filled by the planner or pinned by staff.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,13 +27,26 @@ pub struct StoreData {
     pub wishes: Vec<PublicWish>,
     pub ratings: BTreeMap<SlotId, RatingSummary>,
     pub assignments: BTreeMap<SlotId, Assigned>,
+    /// Slots staff marked as performed (the monthly reports count them).
+    pub performances: BTreeMap<SlotId, Performance>,
+    /// Counts by month for the open data.
+    pub activity: Activity,
+    /// When the store was read: the moment the open data speaks for. `None` without a store.
+    pub read_at: Option<Time>,
     /// Lottery courses: applications and list hash, and the draw once made.
     pub lotteries: BTreeMap<CourseId, Lottery>,
 }
 
+/// Why the store's part of a build could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("the store's snapshot failed")]
+    Snapshot(#[from] StoreError),
+}
+
 /// Where a build gets its store data from; the catalogue says which ids and limits matter.
 pub trait DataSource: Send + Sync {
-    fn read(&self, catalogue: &Catalogue) -> anyhow::Result<StoreData>;
+    fn read(&self, catalogue: &Catalogue) -> Result<StoreData, ReadError>;
 
     /// A value that changes whenever `read` could answer differently, if the source can say
     /// so cheaply; `None` means every build must render (a live store).
@@ -43,7 +59,7 @@ pub trait DataSource: Send + Sync {
 pub struct NoStore;
 
 impl DataSource for NoStore {
-    fn read(&self, _: &Catalogue) -> anyhow::Result<StoreData> {
+    fn read(&self, _: &Catalogue) -> Result<StoreData, ReadError> {
         Ok(StoreData::default())
     }
 
@@ -59,9 +75,13 @@ pub struct StoreSource {
 }
 
 impl DataSource for StoreSource {
-    fn read(&self, catalogue: &Catalogue) -> anyhow::Result<StoreData> {
+    fn read(&self, catalogue: &Catalogue) -> Result<StoreData, ReadError> {
         let limits = TallyLimits::from_catalogue(catalogue);
         let store = Arc::clone(&self.store);
+        let read_at = Some(chrono::SubsecRound::trunc_subsecs(
+            diandan_functions::clock::china_now(),
+            0,
+        ));
         let snap = self
             .runtime
             .block_on(async move { store.snapshot(&limits).await })?;
@@ -84,6 +104,9 @@ impl DataSource for StoreSource {
             wishes: snap.wishes,
             ratings: snap.ratings,
             assignments,
+            performances: snap.performances,
+            activity: snap.activity,
+            read_at,
             lotteries: snap.lotteries,
         })
     }

@@ -103,6 +103,7 @@ pub fn jobs<'a>(v: &'a Views, c: &'a Content) -> Vec<Job<'a>> {
         move || json!({"section": "wishes", "wishes": v.wishes}),
     ));
     out.push(ready("404.html".into(), "404.html", json!({"section": ""})));
+    out.extend(super::data::jobs(v));
     out
 }
 

@@ -197,6 +197,9 @@ pub struct Views {
     pub wishes: Vec<WishView>,
     #[serde(skip)]
     pub index: Index,
+    /// The open data (`/data/`), made last from everything above.
+    #[serde(skip)]
+    pub open: super::data::OpenData,
 }
 
 pub fn weekday_label(d: NaiveDate) -> &'static str {
@@ -236,7 +239,10 @@ fn township_kind(k: TownshipKind) -> &'static str {
 }
 
 impl Views {
-    /// Computes every view once. `cat` is the content's catalogue; `data` what the store knows.
+    /// Computes every view once, in one pass: items in the order they refer to each other
+    /// (programs and townships, then lecturers, courses, slots and wishes), the index of ids
+    /// made once from the content. `cat` is the content's catalogue; `data` what the store
+    /// knows.
     pub fn new(c: &Content, cat: &Catalogue, data: &StoreData, today: NaiveDate) -> Views {
         let mut v = Views {
             site: site_view(c),
@@ -247,22 +253,27 @@ impl Views {
             courses: Vec::new(),
             slots: Vec::new(),
             wishes: Vec::new(),
-            index: Index::default(),
+            index: Index::of(c),
+            open: Default::default(),
         };
-        v.index = Index::of(&v);
         v.lecturers = items::lecturers(c, &v, data);
-        v.index = Index::of(&v);
         v.courses = items::courses(c, &v, data, today);
         v.slots = slots::slot_views(cat, &v, data, today);
         v.wishes = slots::wish_views(&v, data);
+        v.open = super::data::OpenData::new(c, &v, data);
         v
     }
 
     pub fn township_link(&self, id: &str) -> Link {
-        match self.index.townships.get(id) {
-            Some(&i) => Link {
-                title: self.townships[i].name.clone(),
-                url: self.townships[i].url.clone(),
+        match self
+            .index
+            .townships
+            .get(id)
+            .and_then(|&i| self.townships.get(i))
+        {
+            Some(t) => Link {
+                title: t.name.clone(),
+                url: t.url.clone(),
             },
             None => Link {
                 title: id.to_owned(),
@@ -272,7 +283,7 @@ impl Views {
     }
 
     pub fn program_link(&self, id: &str) -> Option<Link> {
-        let p = &self.programs[*self.index.programs.get(id)?];
+        let p = self.programs.get(*self.index.programs.get(id)?)?;
         Some(Link {
             title: p.title.clone(),
             url: p.url.clone(),
@@ -280,7 +291,7 @@ impl Views {
     }
 
     pub fn lecturer_link(&self, id: &str) -> Option<Link> {
-        let l = &self.lecturers[*self.index.lecturers.get(id)?];
+        let l = self.lecturers.get(*self.index.lecturers.get(id)?)?;
         Some(Link {
             title: l.name.clone(),
             url: l.url.clone(),
@@ -317,17 +328,16 @@ pub struct Index {
 }
 
 impl Index {
-    pub(super) fn of(v: &Views) -> Index {
-        let pos = |ids: Vec<&String>| {
-            ids.into_iter()
-                .enumerate()
-                .map(|(i, id)| (id.clone(), i))
-                .collect()
-        };
+    /// Positions of the content's items: the views keep the content's order. Lookups of a kind
+    /// not made yet find nothing.
+    pub(super) fn of(c: &Content) -> Index {
+        fn pos<'a>(ids: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+            ids.enumerate().map(|(i, id)| (id.to_owned(), i)).collect()
+        }
         Index {
-            townships: pos(v.townships.iter().map(|t| &t.id).collect()),
-            programs: pos(v.programs.iter().map(|p| &p.id).collect()),
-            lecturers: pos(v.lecturers.iter().map(|l| &l.id).collect()),
+            townships: pos(c.townships.iter().map(|t| t.meta.id.as_str())),
+            programs: pos(c.programs.iter().map(|p| p.id.as_str())),
+            lecturers: pos(c.lecturers.iter().map(|l| l.id.as_str())),
         }
     }
 }

@@ -61,6 +61,7 @@ fn content_type(path: &str) -> &'static str {
         "jpg" | "jpeg" => "image/jpeg",
         "webp" => "image/webp",
         "ics" => "text/calendar; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
         _ => "application/octet-stream",
     }
 }

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use anyhow::Context;
 use axum::extract::{Query, State};
 use axum::http::{header, Uri};
 use axum::response::IntoResponse;
@@ -18,20 +17,50 @@ use diandan_functions::api::{router as api_router, ApiState, Limits};
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::clock::{china_offset, fixed_clock};
 use diandan_functions::domain::Secret;
+use diandan_functions::sms;
 use diandan_functions::store::Store;
 use serde::Deserialize;
 use tokio::sync::watch;
 
-use crate::build::incremental::{self, build_with_state, Outcome};
-use crate::build::{today_in_china, BuildError, BuildOptions};
+use crate::build::edit::{Outcome, State as EditState};
+use crate::build::{build_with_state, today_in_china, BuildError, BuildOptions};
 use crate::render::live::{DataSource, StoreSource};
 
 pub mod client;
 pub mod files;
+pub mod listen;
 pub mod on_change;
 pub mod watch_files;
 
 use files::{Current, Shared};
+pub use listen::{serve_with, ConnLimits};
+
+/// Why `serve` could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("the abuse limits' settings are wrong: {0}")]
+    Limits(String),
+    #[error("cannot listen on {addr} — is another server using port {}? Try --port", .addr.port())]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot watch {} for changes", .path.display())]
+    Watch {
+        path: PathBuf,
+        #[source]
+        source: notify::Error,
+    },
+    #[error("the text-message settings are wrong: {0}")]
+    Sms(String),
+    #[error("content/site.yaml asks for text-message codes (verify: {0}) but {var}=off: set it to aliyun, tencent or console, or take `verify` out of site.yaml", var = sms::PROVIDER_VAR)]
+    NoSms(String),
+    #[error("the first build stopped unexpectedly")]
+    Build(#[from] tokio::task::JoinError),
+    #[error("serving failed")]
+    Io(#[from] std::io::Error),
+}
 
 /// Everything `serve` needs, already parsed.
 pub struct ServeOptions {
@@ -43,6 +72,8 @@ pub struct ServeOptions {
     pub admin_token: Option<String>,
     /// A fixed "today" for the pages and the API (`--today`); `None` follows the real clock.
     pub today: Option<NaiveDate>,
+    /// Time-outs for stalled requests and the cap on connections.
+    pub limits: ConnLimits,
 }
 
 /// The serve loop's shared state: what is served, and a signal of each new build.
@@ -58,7 +89,7 @@ pub struct Live {
     pub source: Arc<dyn DataSource>,
     /// What the last build leaves for incremental rebuilds; the lock also keeps rebuilds from
     /// running at the same time.
-    state: Arc<Mutex<Option<incremental::State>>>,
+    state: Arc<Mutex<Option<EditState>>>,
 }
 
 impl Live {
@@ -92,7 +123,7 @@ impl Live {
         self.rebuild_fully(&mut state);
     }
 
-    fn rebuild_fully(&self, state: &mut Option<incremental::State>) {
+    fn rebuild_fully(&self, state: &mut Option<EditState>) {
         let opts = BuildOptions {
             root: self.root.clone(),
             today: self.today(),
@@ -100,14 +131,10 @@ impl Live {
         let started = std::time::Instant::now();
         match build_with_state(&opts, self.source.as_ref()) {
             Ok((site, next)) => {
-                *state = Some(next);
-                if let Some(cat) = site
-                    .files
-                    .get("catalogue.json")
-                    .and_then(|b| Catalogue::from_json(b).ok())
-                {
-                    self.api.replace_catalogue(cat);
+                if let Some(cat) = next.catalogue() {
+                    self.api.replace_catalogue(cat.clone());
                 }
+                *state = Some(next);
                 let pages = site.pages();
                 self.publish(|cur| {
                     cur.site = Arc::new(site);
@@ -204,6 +231,33 @@ async fn reload_js() -> impl IntoResponse {
     )
 }
 
+/// `/tallies.json`, the live counts file that on AWS the counts function writes to the bucket:
+/// here read from the store at every request, so always current. The same bytes as
+/// `/api/tallies`; never cached, since nothing here debounces it.
+async fn tallies_file(State(live): State<Live>) -> axum::response::Response {
+    let body = match live.api.tallies().await {
+        Ok(tallies) => diandan_functions::counts::document(&tallies).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match body {
+        Ok(body) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    diandan_functions::counts::CONTENT_TYPE,
+                ),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!("tallies.json: {e}");
+            axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
 async fn site(State(live): State<Live>, uri: Uri) -> axum::response::Response {
     files::respond(&live.current, &uri)
 }
@@ -213,6 +267,10 @@ pub fn app(live: Live) -> Router {
     let own = Router::new()
         .route("/__diandan/reload.js", get(reload_js))
         .route("/__diandan/wait", get(wait))
+        .route(
+            &format!("/{}", diandan_functions::counts::FILE),
+            get(tallies_file),
+        )
         .fallback(site)
         .with_state(live.clone());
     let trust_proxy = client::trusted_proxy_from_env();
@@ -224,14 +282,20 @@ pub fn app(live: Live) -> Router {
 }
 
 /// Builds, then serves until Ctrl-C.
-pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
+pub async fn run(opts: ServeOptions) -> Result<(), ServeError> {
     let admin = opts.admin_token.is_some();
     let (hook, signal) = on_change::change_signal();
     let mut api = ApiState::new(opts.store, Catalogue::default(), opts.secret)
         .with_base_url("")
         .with_admin_token(opts.admin_token)
-        .with_limits(Limits::from_lookup(|v| std::env::var(v).ok()).map_err(anyhow::Error::msg)?)
+        .with_limits(Limits::from_lookup(|v| std::env::var(v).ok()).map_err(ServeError::Limits)?)
         .with_on_change(hook);
+    // With nothing set, text messages go to this terminal, so the site works with no account.
+    let sms = sms::from_lookup(|v| std::env::var(v).ok(), sms::Choice::Console)
+        .map_err(ServeError::Sms)?;
+    if let Some(sms) = sms.clone() {
+        api = api.with_sms(sms);
+    }
     if let Some(day) = opts.today {
         let ten = day.and_hms_opt(10, 0, 0).unwrap_or_default();
         let at = chrono::TimeZone::from_local_datetime(&china_offset(), &ten).single();
@@ -242,17 +306,18 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     let live = Live::new(opts.root.clone(), api, opts.today);
     let first = live.clone();
     tokio::task::spawn_blocking(move || first.rebuild()).await?;
+    let verify = live.api.catalogue().site.verify.clone();
+    if sms.is_none() && !verify.is_empty() {
+        let forms: Vec<&str> = verify.iter().map(|f| f.as_str()).collect();
+        return Err(ServeError::NoSms(forms.join(", ")));
+    }
     let on_staff_change = live.clone();
     let _rebuilds = on_change::rebuild_on_signal(signal, move || on_staff_change.rebuild());
     let _watcher = watch_files::watch(&opts.root, live.clone())?;
     let _purge = tokio::spawn(purge_daily(live.api.store()));
     let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
-        format!(
-            "cannot listen on {addr} — is another server using port {}? Try --port",
-            opts.port
-        )
-    })?;
+    let listener = (tokio::net::TcpListener::bind(addr).await)
+        .map_err(|source| ServeError::Bind { addr, source })?;
     // `--port 0` lets the system choose: say which port it chose.
     let addr = listener.local_addr().unwrap_or(addr);
     println!("serving http://{addr}/ (API at /api) — press Ctrl-C to stop");
@@ -261,7 +326,7 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     } else {
         println!("the admin API is off: set DIANDAN_ADMIN_TOKEN (16+ characters) to use it");
     }
-    serve_until(listener, app(live), async {
+    serve_with(listener, app(live), opts.limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
@@ -285,15 +350,13 @@ async fn purge_daily(store: Arc<dyn Store>) {
     }
 }
 
-/// Serves `app` on `listener` until `stop` resolves; also what the tests use.
+/// Serves `app` on `listener` with the default [`ConnLimits`] until `stop` resolves; also
+/// what the tests use. The peer's address reaches handlers as `ConnectInfo` (the per-client
+/// abuse limit, see `client`).
 pub async fn serve_until(
     listener: tokio::net::TcpListener,
     app: Router,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The peer's address feeds the per-client abuse limit (see `client`).
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await
+    serve_with(listener, app, ConnLimits::default(), stop).await
 }

@@ -6,17 +6,16 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use anyhow::Context;
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::Live;
+use super::{Live, ServeError};
 
 /// Editors' tools write files in several steps (truncate, write, rename); wait this long for
 /// quiet before rebuilding. Short, because an edit's reload is meant to come within 100 ms.
 const QUIET: Duration = Duration::from_millis(15);
 
 /// Starts watching; the returned watcher must be kept alive for as long as serving lasts.
-pub fn watch(root: &Path, live: Live) -> anyhow::Result<notify::RecommendedWatcher> {
+pub fn watch(root: &Path, live: Live) -> Result<notify::RecommendedWatcher, ServeError> {
     let (tx, rx) = mpsc::channel::<Vec<PathBuf>>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res {
@@ -25,13 +24,15 @@ pub fn watch(root: &Path, live: Live) -> anyhow::Result<notify::RecommendedWatch
             }
         }
     })
-    .context("cannot watch the files for changes")?;
+    .map_err(|source| ServeError::Watch {
+        path: root.to_path_buf(),
+        source,
+    })?;
     for dir in ["content", "themes"] {
         let path = root.join(dir);
         if path.exists() {
-            watcher
-                .watch(&path, RecursiveMode::Recursive)
-                .with_context(|| format!("cannot watch {}", path.display()))?;
+            (watcher.watch(&path, RecursiveMode::Recursive))
+                .map_err(|source| ServeError::Watch { path, source })?;
         }
     }
     let bases = [root.to_path_buf(), root.canonicalize().unwrap_or_default()];

@@ -22,12 +22,20 @@
     });
   }
 
-  function refresh() {
-    if (!document.querySelector("[data-tally]") || !window.fetch) return;
-    fetch(api + "/tallies", { headers: { Accept: "application/json" } })
+  function counts(url) {
+    return fetch(url, { headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (t) { if (t) showCounts(t); })
-      .catch(function () {});
+      .catch(function () { return null; });
+  }
+
+  // The static /tallies.json first (a file through the CDN, rewritten every few seconds);
+  // the API's /tallies where the site's host has no such file, or right after the resident's
+  // own submission, which the file may not show for a few seconds yet.
+  function refresh(fresh) {
+    if (!document.querySelector("[data-tally]") || !window.fetch) return;
+    (fresh ? Promise.resolve(null) : counts("/tallies.json"))
+      .then(function (t) { return t || counts(api + "/tallies"); })
+      .then(function (t) { if (t) showCounts(t); });
   }
 
   function clearErrors(form) {
@@ -57,8 +65,7 @@
   }
 
   function receipt(kind, r) {
-    if (r.duplicate) return "您之前已经提交过了，已为您计入，不用重复提交。";
-    if (kind === "order") return "点单成功！" + (r.township_count != null ? "您乡镇已有 " + r.township_count + " 人点了这个节目。" : "");
+    if (kind === "order") return "点单成功！每人每个节目只算一次。" + (r.township_count != null ? "您乡镇已有 " + r.township_count + " 人点了这个节目。" : "");
     if (kind === "nomination") return "点将成功！已有 " + r.count + " 人点将（满 " + r.threshold + " 人安排讲座）。";
     if (kind === "registration") return null;
     if (kind === "wish") return "已收到您的诉求，工作人员会在网站上公开回复。";
@@ -83,6 +90,11 @@
         line.appendChild(a); box.appendChild(line);
       });
     } else { p.textContent = msg; box.appendChild(p); }
+    if (r.withdraw_url) {
+      var w = document.createElement("p"), wa = document.createElement("a");
+      wa.href = r.withdraw_url; wa.textContent = "想撤回这次点将？请收藏这个链接（只属于您，请不要转发）";
+      w.appendChild(wa); box.appendChild(w);
+    }
   }
 
   function submit(ev) {
@@ -99,7 +111,7 @@
     fetch(form.action, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(data) })
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
       .then(function (res) {
-        if (res.ok) { showResult(form, kind, res.body); refresh(); }
+        if (res.ok) { showResult(form, kind, res.body); refresh(true); }
         else showErrors(form, res.body);
       })
       .catch(function () { showErrors(form, { detail: "网络不太好，提交没有成功，请稍后再试。" }); })

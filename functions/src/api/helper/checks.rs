@@ -10,7 +10,7 @@ use crate::api::problem::{ApiError, Subject};
 use crate::api::state::ApiState;
 use crate::catalogue::{Catalogue, CourseFacts, WindowState};
 use crate::clock::china_offset;
-use crate::domain::{Channel, ChildAge, PersonName, Stars, TownshipId};
+use crate::domain::{CancelToken, Channel, ChildAge, PersonName, Stars, TownshipId};
 use crate::store::{
     Account, NewNomination, NewOrder, NewRating, NewRegistration, NewWish, RegistrationStatus, Time,
 };
@@ -73,7 +73,6 @@ pub(super) enum Checked {
 pub(super) struct Done {
     pub kind: Kind,
     pub subject: String,
-    pub duplicate: bool,
     pub log_detail: String,
     pub json: Value,
     pub receipt: Vec<String>,
@@ -191,6 +190,7 @@ fn nomination(state: &ApiState, catalogue: &Catalogue, c: &mut Checker<'_>) -> O
         topic,
         threshold: facts.threshold,
         at: state.now(),
+        withdraw: CancelToken::random(),
     }))
 }
 
@@ -316,20 +316,15 @@ pub(super) async fn store(state: &ApiState, checked: Checked) -> Result<Done, Ap
                 .order(o)
                 .await
                 .map_err(|e| ApiError::from_store(e, Subject::Order))?;
-            let line = if out.duplicate {
-                format!("这位群众已经点过“{title}”，这次没有重复计数。")
-            } else {
-                format!(
-                    "已代为点单“{title}”。本乡镇（街道）已有 {} 人点了这个节目。",
-                    out.township_count
-                )
-            };
+            let line = format!(
+                "已代为点单“{title}”。本乡镇（街道）已有 {} 人点了这个节目。",
+                out.township_count
+            );
             Ok(Done {
                 kind: Kind::Order,
                 subject: program.to_string(),
-                duplicate: out.duplicate,
                 log_detail,
-                json: json!({ "kind": "order", "channel": channel, "program": program, "township": township, "duplicate": out.duplicate, "township_count": out.township_count, "program_total": out.program_total, "receipt": [line] }),
+                json: json!({ "kind": "order", "channel": channel, "program": program, "township": township, "township_count": out.township_count, "program_total": out.program_total, "receipt": [line] }),
                 receipt: vec![line],
             })
         }
@@ -338,23 +333,24 @@ pub(super) async fn store(state: &ApiState, checked: Checked) -> Result<Done, Ap
             let log_detail = detail(channel, &township, Some(&n.name));
             let who =
                 (catalogue.lecturers.get(&lecturer)).map_or(String::new(), |l| l.name.clone());
+            let token = n.withdraw.clone();
             let out = (store.nominate(n).await)
                 .map_err(|e| ApiError::from_store(e, Subject::Nomination))?;
-            let line = if out.duplicate {
-                format!("这位群众已经点将过{who}，这次没有重复计数。")
-            } else {
+            let q = super::super::respond::query(&[("token", token.reveal())]);
+            let withdraw_url = format!("{}/nominations/{lecturer}/withdraw?{q}", state.api_root());
+            let receipt = vec![
                 format!(
                     "已代为点将{who}：现有 {} 人点将，满 {} 人开讲。",
                     out.count, out.threshold
-                )
-            };
+                ),
+                format!("想撤回点将时，打开这个链接并填写手机号：{withdraw_url}"),
+            ];
             Ok(Done {
                 kind: Kind::Nomination,
                 subject: lecturer.to_string(),
-                duplicate: out.duplicate,
                 log_detail,
-                json: json!({ "kind": "nomination", "channel": channel, "lecturer": lecturer, "township": township, "duplicate": out.duplicate, "count": out.count, "threshold": out.threshold, "receipt": [line] }),
-                receipt: vec![line],
+                json: json!({ "kind": "nomination", "channel": channel, "lecturer": lecturer, "township": township, "count": out.count, "threshold": out.threshold, "withdraw_url": withdraw_url, "receipt": receipt }),
+                receipt,
             })
         }
         Checked::Wish(w, channel) => {
@@ -368,7 +364,6 @@ pub(super) async fn store(state: &ApiState, checked: Checked) -> Result<Done, Ap
             Ok(Done {
                 kind: Kind::Wish,
                 subject: id.to_string(),
-                duplicate: false,
                 log_detail,
                 json: json!({ "kind": "wish", "channel": channel, "id": id, "township": township, "receipt": [line] }),
                 receipt: vec![line],
@@ -388,7 +383,6 @@ pub(super) async fn store(state: &ApiState, checked: Checked) -> Result<Done, Ap
             Ok(Done {
                 kind: Kind::Rating,
                 subject: slot.to_string(),
-                duplicate: false,
                 log_detail: detail(channel, &township, None),
                 json: json!({ "kind": "rating", "channel": channel, "slot": slot, "stars": stars, "receipt": [line] }),
                 receipt: vec![line],
@@ -427,7 +421,6 @@ async fn registered(
     Ok(Done {
         kind: Kind::Registration,
         subject: course.to_string(),
-        duplicate: false,
         log_detail,
         json: json!({ "kind": "registration", "channel": channel, "course": course, "status": done.status, "code": done.code, "waitlist_position": done.waitlist_position, "cancel_url": cancel_url, "receipt": receipt }),
         receipt,

@@ -163,11 +163,9 @@ async fn log(state: &ApiState, helper: &Account, done: &Done) {
 }
 
 fn answer_done(state: &ApiState, mode: Mode, done: &Done) -> Response {
-    let status = if done.duplicate {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    // A repeat is answered like a first submission: the receipt must not tell whether a
+    // number took part before.
+    let status = StatusCode::CREATED;
     match mode {
         Mode::Json => super::respond::json(status, &done.json),
         Mode::Form => {

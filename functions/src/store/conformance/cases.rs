@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use tokio::task::JoinSet;
 
 use super::{day, id, name, person, Shared};
-use crate::domain::{ShortText, TownshipId};
+use crate::domain::{CancelToken, ShortText, TownshipId};
 use crate::store::{NewNomination, NewOrder, StoreError};
 
 fn order(program: &str, township: &str, who: u32) -> NewOrder {
@@ -33,7 +33,13 @@ pub(super) fn nomination(
         topic: None,
         threshold,
         at: day(2),
+        withdraw: token(who),
     }
+}
+
+/// The withdrawal token person `who` got for their nomination.
+pub(super) fn token(who: u32) -> CancelToken {
+    CancelToken::parse(&format!("{who:032x}")).expect("32 hex digits")
 }
 
 pub async fn order_repeat_is_counted_once(store: Shared) {
@@ -157,7 +163,7 @@ pub async fn withdrawal_is_allowed_before_the_threshold_only(store: Shared) {
             .unwrap();
     }
     let left = store
-        .withdraw_nomination(&id("lin"), &person(0))
+        .withdraw_nomination(&id("lin"), &person(0), &token(0))
         .await
         .unwrap();
     assert_eq!(left, 2);
@@ -167,15 +173,37 @@ pub async fn withdrawal_is_allowed_before_the_threshold_only(store: Shared) {
             .await
             .unwrap();
     }
-    let err = store.withdraw_nomination(&id("lin"), &person(1)).await;
+    let err = (store.withdraw_nomination(&id("lin"), &person(1), &token(1))).await;
     assert_eq!(err, Err(StoreError::Frozen));
     let tallies = store.lecture_requests().await.unwrap();
     assert_eq!(tallies.len(), 1);
 }
 
 pub async fn withdrawing_nothing_is_not_found(store: Shared) {
-    let err = store.withdraw_nomination(&id("lin"), &person(9)).await;
+    let err = (store.withdraw_nomination(&id("lin"), &person(9), &token(9))).await;
     assert_eq!(err, Err(StoreError::NotFound));
+}
+
+/// A stranger who knows the nominator's phone but not the token gets the very answer a
+/// never-made nomination gets; a repeat nomination's token takes nothing back.
+pub async fn withdrawal_needs_the_nominations_own_token(store: Shared) {
+    store
+        .nominate(nomination("lin", "nanyu", 1, 15))
+        .await
+        .unwrap();
+    let stranger = (store.withdraw_nomination(&id("lin"), &person(1), &token(7))).await;
+    assert_eq!(stranger, Err(StoreError::NotFound));
+    let mut repeat = nomination("lin", "nanyu", 1, 15);
+    repeat.withdraw = token(8);
+    assert!(store.nominate(repeat).await.unwrap().duplicate);
+    let with_repeat = (store.withdraw_nomination(&id("lin"), &person(1), &token(8))).await;
+    assert_eq!(with_repeat, Err(StoreError::NotFound));
+    let own = (store.withdraw_nomination(&id("lin"), &person(1), &token(1))).await;
+    assert_eq!(
+        own,
+        Ok(0),
+        "the nomination was still there and still counted once"
+    );
 }
 
 pub async fn lecture_requests_list_crossed_lecturers(store: Shared) {

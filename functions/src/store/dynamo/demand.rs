@@ -15,7 +15,7 @@ use super::db::{Backoff, Db, Query, Range, Tx};
 use super::expr::{self, Cond, Values};
 use super::item::{arrival, count, n, personal_expiry, s, Item, ItemBuilder, Read};
 use super::keys::{self, counter, part, Key, SK};
-use crate::domain::{LecturerId, PersonKey, ProgramId, TownshipId};
+use crate::domain::{CancelToken, LecturerId, PersonKey, ProgramId, TownshipId};
 use crate::store::{
     LectureRequest, NewNomination, NewOrder, NominationOutcome, OrderDemand, OrderOutcome,
     StoreError, Time,
@@ -173,6 +173,7 @@ fn nomination_item(nm: &NewNomination) -> Item {
         .s("name", nm.name.as_str())
         .opt_s("topic", nm.topic.as_ref().map(|t| t.as_str()))
         .time("created_at", &nm.at)
+        .s("token_hash", nm.withdraw.hash())
         .s("arrival", arrival())
         .expiring(personal_expiry(&nm.at))
         .build()
@@ -263,8 +264,11 @@ pub(super) async fn withdraw(
     db: &Db,
     lecturer: &LecturerId,
     person: &PersonKey,
+    token: &CancelToken,
 ) -> Result<u32, StoreError> {
     let key = counter::nominations(lecturer);
+    // Only the nomination's own token deletes it; a wrong one fails like a missing item.
+    let own = Cond::new("#token_hash = :token_hash").value(":token_hash", s(token.hash()));
     let _serial = db.lock(&key).await;
     let mut now = Counter::new(db.get(&key).await?);
     let nomination = keys::nomination(lecturer, person);
@@ -279,7 +283,7 @@ pub(super) async fn withdraw(
             .with(":v1", n(now.version()? + 1));
         let cond = now.unchanged_and(Cond::new("attribute_not_exists(#crossed_at)"))?;
         let items = vec![
-            expr::delete(&db.table, &nomination, Some(Cond::present()))?,
+            expr::delete(&db.table, &nomination, Some(own.clone()))?,
             expr::update(&db.table, &key, "SET #n = :n, #v = :v1", values, Some(cond))?,
         ];
         let tx = db.transact(items).await?;

@@ -32,6 +32,10 @@ pub(super) mod part {
     pub const ADMIN_LOG: &str = "ADMIN_LOG";
     /// Abuse-limit counters, deleted by TTL when their window has passed.
     pub const LIMITS: &str = "LIMITS";
+    /// Text-message codes, one item per number (its person key), deleted by TTL.
+    pub const SMS_CODES: &str = "SMS_CODES";
+    /// Verified devices by their token's keyed hash, deleted by TTL after 30 days.
+    pub const DEVICES: &str = "DEVICES";
     /// `COURSE#<course>`: the course's child guards, guardian slots, applications and waitlist.
     pub const COURSE_PREFIX: &str = "COURSE#";
     /// Lottery courses' draws, one item per course.
@@ -72,6 +76,16 @@ pub(super) const OPEN_ORDERS: &str = "OPEN#";
 /// A closed (performed) order, kept for the export until it expires.
 pub(super) fn closed_order(program: &ProgramId, person: &str, arrival: &str) -> Key {
     Key::new(part::ORDERS, format!("CLOSED#{program}#{person}#{arrival}"))
+}
+
+/// A number's current text-message code and its sending counters.
+pub(super) fn sms_code(person: &PersonKey) -> Key {
+    Key::new(part::SMS_CODES, person.as_str())
+}
+
+/// A verified device, by the keyed hash (hex) of its token.
+pub(super) fn device(token_hash: &str) -> Key {
+    Key::new(part::DEVICES, token_hash)
 }
 
 pub(super) fn nomination(lecturer: &LecturerId, person: &PersonKey) -> Key {

@@ -19,6 +19,7 @@ mod schedule;
 mod schema;
 mod staff;
 pub mod testing;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -132,8 +133,9 @@ impl Store for DynamoStore {
         &self,
         lecturer: &LecturerId,
         person: &PersonKey,
+        token: &CancelToken,
     ) -> Result<u32, StoreError> {
-        demand::withdraw(self.db().await?, lecturer, person).await
+        demand::withdraw(self.db().await?, lecturer, person, token).await
     }
 
     async fn register(&self, registration: NewRegistration) -> Result<Registered, StoreError> {
@@ -246,6 +248,31 @@ impl Store for DynamoStore {
 
     async fn count_attempt(&self, attempt: Attempt) -> Result<u32, StoreError> {
         privacy::count_attempt(self.db().await?, &attempt).await
+    }
+
+    async fn issue_code(&self, code: NewCode) -> Result<Issued, StoreError> {
+        verify::issue_code(self.db().await?, &code).await
+    }
+
+    async fn check_code(
+        &self,
+        person: &PersonKey,
+        hash: &str,
+        at: i64,
+    ) -> Result<CodeCheck, StoreError> {
+        verify::check_code(self.db().await?, person, hash, at).await
+    }
+
+    async fn add_device(&self, device: NewDevice) -> Result<(), StoreError> {
+        verify::add_device(self.db().await?, &device).await
+    }
+
+    async fn device_person(
+        &self,
+        token_hash: &str,
+        at: i64,
+    ) -> Result<Option<PersonKey>, StoreError> {
+        verify::device_person(self.db().await?, token_hash, at).await
     }
 
     async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError> {

@@ -3,7 +3,7 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{count, parse_id, parse_time, personal_expiry};
-use crate::domain::{LecturerId, PersonKey, ProgramId, TownshipId};
+use crate::domain::{CancelToken, LecturerId, PersonKey, ProgramId, TownshipId};
 use crate::store::{
     LectureRequest, NewNomination, NewOrder, NominationOutcome, OrderOutcome, StoreError, Time,
 };
@@ -90,8 +90,8 @@ pub(super) fn nominate(
     let inserted = tx
         .prepare_cached(
             "INSERT INTO nominations
-               (lecturer, person, township, name, topic, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+               (lecturer, person, township, name, topic, created_at, expires_at, token_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (lecturer, person) DO NOTHING",
         )?
         .execute(params![
@@ -102,6 +102,7 @@ pub(super) fn nominate(
             n.topic.as_ref().map(|t| t.as_str()),
             n.at.to_rfc3339(),
             personal_expiry(&n.at),
+            n.withdraw.hash(),
         ])?;
     let duplicate = inserted == 0;
     let count = nominations_of(tx, &n.lecturer)?;
@@ -126,12 +127,14 @@ pub(super) fn withdraw(
     tx: &Transaction<'_>,
     lecturer: &LecturerId,
     person: &PersonKey,
+    token: &CancelToken,
 ) -> Result<u32, StoreError> {
-    let exists: Option<i64> = tx
-        .prepare_cached("SELECT 1 FROM nominations WHERE lecturer = ?1 AND person = ?2")?
+    let stored: Option<Option<String>> = tx
+        .prepare_cached("SELECT token_hash FROM nominations WHERE lecturer = ?1 AND person = ?2")?
         .query_row(params![lecturer.as_str(), person.as_str()], |r| r.get(0))
         .optional()?;
-    if exists.is_none() {
+    // A nomination from before withdrawal tokens has none, and no token takes it back.
+    if !stored.flatten().is_some_and(|hash| token.matches(&hash)) {
         return Err(StoreError::NotFound);
     }
     if has_crossed(tx, lecturer)? {

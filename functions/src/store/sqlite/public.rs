@@ -7,7 +7,8 @@ use rusqlite::{params, Transaction};
 use super::{count, parse_id, parse_time, personal_expiry};
 use crate::domain::{mask_name, ReplyText, SlotId};
 use crate::store::{
-    NewRating, NewWish, PublicWish, RatingSummary, RawCounts, StoreError, Time, WishId,
+    month_of, Activity, NewRating, NewWish, PublicWish, RatingSummary, RawCounts, StoreError, Time,
+    WishId,
 };
 
 pub(super) fn wish(tx: &Transaction<'_>, w: &NewWish) -> Result<WishId, StoreError> {
@@ -195,5 +196,38 @@ pub(super) fn purge_expired(tx: &Transaction<'_>, now: &Time) -> Result<u64, Sto
          WHERE contact_expires_at < ?1 AND (name IS NOT NULL OR person IS NOT NULL)",
         )?
         .execute(params![now])? as u64;
+    gone += super::verify::purge(tx, now)?;
     Ok(gone)
+}
+
+/// Orders, nominations and wishes by month, read as text and counted in Rust so that months
+/// are China time whatever offset a row was stored with.
+pub(super) fn activity(tx: &Transaction<'_>) -> Result<Activity, StoreError> {
+    let mut a = Activity::default();
+    for at in column(tx, "SELECT created_at FROM orders")? {
+        a.month(month_of(&parse_time(&at)?)).orders += 1;
+    }
+    for at in column(tx, "SELECT created_at FROM nominations")? {
+        a.month(month_of(&parse_time(&at)?)).nominations += 1;
+    }
+    let mut stmt = tx.prepare("SELECT created_at, replied_at FROM wishes WHERE hidden = 0")?;
+    let wishes = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (asked, replied) in wishes {
+        a.month(month_of(&parse_time(&asked)?)).wishes += 1;
+        match replied {
+            Some(at) => a.month(month_of(&parse_time(&at)?)).answered += 1,
+            None => a.pending_wishes += 1,
+        }
+    }
+    Ok(a)
+}
+
+fn column(tx: &Transaction<'_>, sql: &str) -> Result<Vec<String>, StoreError> {
+    let mut stmt = tx.prepare(sql)?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }

@@ -158,7 +158,33 @@ const MIGRATIONS: &[&str] = &[
         drawn_at    TEXT NOT NULL
     );
     "#,
-    // 4: staff accounts, their sessions, wrong-password counters, and who did each action.
+    // 4: text-message codes (keyed hashes and sending counters) and verified devices.
+    r#"
+    CREATE TABLE sms_codes (
+        person      TEXT PRIMARY KEY,
+        hash        TEXT,
+        expires_at  INTEGER NOT NULL,
+        tries       INTEGER NOT NULL,
+        last_sent   INTEGER NOT NULL,
+        hour_start  INTEGER NOT NULL,
+        hour_sent   INTEGER NOT NULL,
+        day_start   INTEGER NOT NULL,
+        day_sent    INTEGER NOT NULL,
+        row_expires INTEGER NOT NULL
+    );
+
+    CREATE TABLE devices (
+        token_hash  TEXT PRIMARY KEY,
+        person      TEXT NOT NULL,
+        expires_at  INTEGER NOT NULL
+    );
+    CREATE INDEX devices_of_person ON devices (person);
+    "#,
+    // 5: nominations keep the hash of the token that takes them back.
+    r#"
+    ALTER TABLE nominations ADD COLUMN token_hash TEXT;
+    "#,
+    // 6: staff accounts, their sessions, wrong-password counters, and who did each action.
     r#"
     ALTER TABLE admin_log ADD COLUMN actor TEXT NOT NULL DEFAULT 'token';
     CREATE INDEX admin_log_by_actor ON admin_log (actor, id);

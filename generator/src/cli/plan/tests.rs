@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chrono::TimeZone;
 use diandan_functions::clock::china_offset;
+use diandan_functions::domain::CancelToken;
 use diandan_functions::store::conformance::{name, person};
 use diandan_functions::store::{NewNomination, NewOrder, SqliteStore, Store};
 
@@ -53,6 +54,7 @@ async fn seed(store: &dyn Store) {
             topic: None,
             threshold: 15,
             at,
+            withdraw: CancelToken::random(),
         };
         store.nominate(nomination).await.unwrap();
     }

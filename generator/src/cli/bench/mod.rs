@@ -1,5 +1,6 @@
-//! `diandan bench`: builds a synthetic catalogue with diandan and with Hugo, and copies the
-//! output with `cp -r` as the floor the disk sets; prints medians, ratios and peak memory.
+//! `diandan bench`: the build benchmark of docs/performance.md. Builds a synthetic catalogue
+//! with diandan and with Hugo, and copies the output with `cp -r` as the floor the disk sets;
+//! prints medians, ratios and peak memory. The load test (`diandan loadtest`) lives here too.
 
 pub mod hugo;
 pub mod load;
@@ -8,10 +9,13 @@ pub mod reload;
 pub mod synth;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitCode};
 
 use anyhow::Context;
-use measure::{run, summarise, Sample};
+use clap::Args;
+
+use super::RootArgs;
+use measure::{summarise, Sample};
 
 /// What to measure and where.
 pub struct BenchOptions {
@@ -30,11 +34,13 @@ struct Row {
 
 fn diandan_build(site: &Path, out: &Path) -> anyhow::Result<Sample> {
     let exe = std::env::current_exe().context("cannot find the diandan binary")?;
-    run(Command::new(exe)
-        .args(["build", "--no-store", "--today", "2026-12-15", "--root"])
-        .arg(site)
-        .arg("--out")
-        .arg(out))
+    measure::run(
+        Command::new(exe)
+            .args(["build", "--no-store", "--today", "2026-12-15", "--root"])
+            .arg(site)
+            .arg("--out")
+            .arg(out),
+    )
 }
 
 /// "written" count from `diandan build`'s summary line.
@@ -116,14 +122,16 @@ pub fn bench(o: &BenchOptions) -> anyhow::Result<()> {
         rows[2].note = written(&edit);
         rows[2].samples.push(edit);
         remove(&copy)?;
-        rows[3]
-            .samples
-            .push(run(Command::new("cp").arg("-r").arg(&out).arg(&copy))?);
+        rows[3].samples.push(measure::run(
+            Command::new("cp").arg("-r").arg(&out).arg(&copy),
+        )?);
         if let Some(hugo) = &o.hugo {
             remove(&hugo_site.join("public"))?;
-            rows[4].samples.push(run(Command::new(hugo)
-                .args(["--quiet", "--source"])
-                .arg(&hugo_site))?);
+            rows[4].samples.push(measure::run(
+                Command::new(hugo)
+                    .args(["--quiet", "--source"])
+                    .arg(&hugo_site),
+            )?);
         }
     }
     serve_rows(o, &site, &mut rows[5..])?;
@@ -178,4 +186,34 @@ fn print_table(o: &BenchOptions, rows: &[Row], out: &Path) {
     } else {
         println!("hugo: not measured (pass --hugo PATH)");
     }
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Where the themes come from.
+    #[command(flatten)]
+    pub root: RootArgs,
+    /// Programs in the synthetic catalogue (lecturers and courses are a tenth each).
+    #[arg(long, default_value_t = 10_000)]
+    pub n: usize,
+    /// Repetitions of each measurement; the table shows medians.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// A scratch folder (it is emptied).
+    #[arg(long, default_value = "target/bench")]
+    pub work: PathBuf,
+    /// The Hugo binary to compare with.
+    #[arg(long)]
+    pub hugo: Option<PathBuf>,
+}
+
+pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    bench(&BenchOptions {
+        programs: args.n,
+        runs: args.runs.max(1),
+        work: args.work.clone(),
+        theme_root: args.root.root.clone(),
+        hugo: args.hugo.clone(),
+    })?;
+    Ok(ExitCode::SUCCESS)
 }

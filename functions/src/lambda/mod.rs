@@ -1,10 +1,16 @@
-//! What every Lambda function shares: its settings from the environment, the store and the
-//! catalogue built once per cold start, the part of the API router it answers, and the hand-over
-//! to `lambda_http`. Each binary in `src/bin/` is one call to [`main`].
+//! What every Lambda function shares: its settings from the environment (and its secrets from
+//! Parameter Store), logging, the store and the catalogue built once per cold start, the part
+//! of the API router it answers, and the hand-over to `lambda_http`. Each HTTP binary in
+//! `src/bin/` is one call to [`main`]; the planner and rebuild binaries read the same
+//! [`Config`].
 //!
-//! Settings (docs/dynamodb.md, "Lambda functions"):
+//! Settings (docs/dynamodb.md, "Lambda functions"); each secret may instead be named as a
+//! Parameter Store parameter, `{VAR}_PARAMETER` (what the deployment does, [`secrets`]):
 //! - `DIANDAN_TABLE` — the DynamoDB table (required);
-//! - `DIANDAN_HMAC_SECRET` — the person-hash secret, at least 16 characters (required);
+//! - `DIANDAN_HMAC_SECRET` — the person-hash secret, at least 16 characters (required by the
+//!   functions that hash phone numbers: not tallies, planner or rebuild);
+//! - `DIANDAN_ORIGIN_SECRET` (and `DIANDAN_ORIGIN_SECRET_PREVIOUS` while rotating) — the
+//!   secret CloudFront sends; the HTTP functions refuse requests without it ([`edge`]);
 //! - `DIANDAN_CATALOGUE_PATH` — the `catalogue.json` the generator wrote; default
 //!   `catalogue.json` in the deployment package (beside `bootstrap`, `$LAMBDA_TASK_ROOT`);
 //! - `DIANDAN_ADMIN_TOKEN` — the staff API's bearer token, 16+ characters (the `admin` function
@@ -14,10 +20,17 @@
 //! - `DIANDAN_LOG` — `error`, `warn`, `info` (default) or `debug`;
 //! - `DIANDAN_LIMIT_PER_CLIENT`, `DIANDAN_LIMIT_PER_PERSON` — abuse limits (`120/10m`, `off`);
 //! - `DIANDAN_CAPTCHA_VERIFY_URL`, `DIANDAN_CAPTCHA_SECRET` — the optional human check;
-//! - `DIANDAN_CLIENT_ADDRESS_HEADER` — where the CDN in front puts the viewer's address;
+//! - `DIANDAN_SMS` (`aliyun`, `tencent` or `off`; never `console` here) and its vendor's
+//!   settings (`crate::sms`), in the functions that send codes ([`Function::sends_texts`]);
+//! - `DIANDAN_CLIENT_ADDRESS_HEADER` — where the CDN in front puts the viewer's address
+//!   (trusted only on requests carrying the origin secret);
+//! - the rebuild function's build hook settings (`crate::rebuild::HttpHook::from_lookup`);
 //! - the AWS SDK's own: region, credentials, `AWS_ENDPOINT_URL_DYNAMODB`.
 
-use std::path::{Path, PathBuf};
+mod config;
+pub mod edge;
+pub mod secrets;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -26,11 +39,11 @@ use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
 use axum::Router;
 
-use crate::api::human::SiteVerify;
-use crate::api::{router, ApiError, ApiState, ClientAddr, Limits};
+use crate::api::{router, ApiError, ApiState};
 use crate::catalogue::Catalogue;
-use crate::domain::{Secret, SecretError};
-use crate::store::{DynamoStore, StoreError};
+use crate::store::DynamoStore;
+pub use config::{load_catalogue, Config, ConfigError, Texts};
+pub use edge::Edge;
 
 pub const TABLE_VAR: &str = "DIANDAN_TABLE";
 pub const SECRET_VAR: &str = "DIANDAN_HMAC_SECRET";
@@ -40,6 +53,36 @@ pub const LOG_VAR: &str = "DIANDAN_LOG";
 pub const CLIENT_HEADER_VAR: &str = "DIANDAN_CLIENT_ADDRESS_HEADER";
 pub const ADMIN_TOKEN_VAR: &str = "DIANDAN_ADMIN_TOKEN";
 pub const THRESHOLD_VAR: &str = "DIANDAN_NOMINATION_THRESHOLD";
+/// The secret CloudFront sends with every request it forwards (`X-Diandan-Origin`).
+pub const ORIGIN_SECRET_VAR: &str = "DIANDAN_ORIGIN_SECRET";
+/// The origin secret being rotated out, still admitted (optional).
+pub const ORIGIN_PREVIOUS_VAR: &str = "DIANDAN_ORIGIN_SECRET_PREVIOUS";
+
+/// The counts function's bucket.
+pub const SITE_BUCKET_VAR: &str = "DIANDAN_SITE_BUCKET";
+
+/// The settings that may be secrets, and so may be named as Parameter Store parameters.
+pub const SECRET_VARS: [&str; 10] = [
+    SECRET_VAR,
+    ADMIN_TOKEN_VAR,
+    ORIGIN_SECRET_VAR,
+    ORIGIN_PREVIOUS_VAR,
+    "DIANDAN_BUILD_HOOK_TOKEN",
+    "DIANDAN_GITHUB_TOKEN",
+    crate::sms::aliyun::KEY_ID_VAR,
+    crate::sms::aliyun::KEY_SECRET_VAR,
+    crate::sms::tencent::SECRET_ID_VAR,
+    crate::sms::tencent::SECRET_KEY_VAR,
+];
+
+/// The SMS vendors' credentials: a deployment creates only its own vendor's parameters, so a
+/// named one that does not exist is no error (the provider then names what it lacks).
+pub const SMS_SECRET_VARS: [&str; 4] = [
+    crate::sms::aliyun::KEY_ID_VAR,
+    crate::sms::aliyun::KEY_SECRET_VAR,
+    crate::sms::tencent::SECRET_ID_VAR,
+    crate::sms::tencent::SECRET_KEY_VAR,
+];
 
 /// One Lambda function: a handler for part of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,21 +92,63 @@ pub enum Function {
     Registrations,
     Wishes,
     Ratings,
+    /// `POST /api/verify`: sends text-message codes.
+    Verify,
     Tallies,
     /// The staff API, behind the admin bearer token.
     Admin,
+    /// The daily planner and purge (an EventBridge schedule; no HTTP).
+    Planner,
+    /// The stream consumer that starts rebuilds (no HTTP).
+    Rebuild,
+    /// The stream consumer that writes the live counts to the site's bucket (no HTTP).
+    Counts,
 }
 
 impl Function {
-    pub const ALL: [Function; 7] = [
+    pub const ALL: [Function; 11] = [
         Function::Orders,
         Function::Nominations,
         Function::Registrations,
         Function::Wishes,
         Function::Ratings,
+        Function::Verify,
         Function::Tallies,
         Function::Admin,
+        Function::Planner,
+        Function::Rebuild,
+        Function::Counts,
     ];
+
+    /// Whether it turns phone numbers into person hashes, and so needs the HMAC secret.
+    pub fn hashes_people(self) -> bool {
+        !matches!(
+            self,
+            Function::Tallies | Function::Planner | Function::Rebuild | Function::Counts
+        )
+    }
+
+    /// Whether it may send text messages: `/api/verify`, and each form `site.yaml`'s `verify`
+    /// may name (without JavaScript, a submission without a code sends one).
+    pub fn sends_texts(self) -> bool {
+        matches!(
+            self,
+            Function::Orders
+                | Function::Nominations
+                | Function::Registrations
+                | Function::Wishes
+                | Function::Ratings
+                | Function::Verify
+        )
+    }
+
+    /// Whether it answers HTTP requests, forwarded by CloudFront.
+    pub fn behind_cdn(self) -> bool {
+        !matches!(
+            self,
+            Function::Planner | Function::Rebuild | Function::Counts
+        )
+    }
 
     /// The binary's name, and the function's in the deployment template.
     pub fn name(self) -> &'static str {
@@ -73,8 +158,12 @@ impl Function {
             Function::Registrations => "registrations",
             Function::Wishes => "wishes",
             Function::Ratings => "ratings",
+            Function::Verify => "verify",
             Function::Tallies => "tallies",
             Function::Admin => "admin",
+            Function::Planner => "planner",
+            Function::Rebuild => "rebuild",
+            Function::Counts => "counts",
         }
     }
 
@@ -86,8 +175,10 @@ impl Function {
             Function::Registrations => &["/api/registrations"],
             Function::Wishes => &["/api/wishes"],
             Function::Ratings => &["/api/ratings"],
+            Function::Verify => &["/api/verify"],
             Function::Tallies => &["/api/tallies", "/api/health", "/api/openapi.json"],
             Function::Admin => &["/api/admin"],
+            Function::Planner | Function::Rebuild | Function::Counts => &[],
         }
     }
 
@@ -100,114 +191,9 @@ impl Function {
     }
 }
 
-/// Why a function cannot start. The message says what to set.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{var} is not set: {what}")]
-    Missing {
-        var: &'static str,
-        what: &'static str,
-    },
-    #[error("{SECRET_VAR} is not usable: {0}")]
-    Secret(#[source] SecretError),
-    #[error("cannot read the catalogue {path} (set {CATALOGUE_VAR}): {source}")]
-    CatalogueUnreadable {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path} is not a catalogue.json written by `diandan build`: {source}")]
-    CatalogueInvalid {
-        path: String,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error("{0}")]
-    Guard(String),
-    #[error("cannot reach the store: {0}")]
-    Store(#[source] StoreError),
-}
-
-/// A function's settings, read once at cold start.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub table: String,
-    pub secret: Secret,
-    pub catalogue: PathBuf,
-    pub limits: Limits,
-    /// The CAPTCHA service, when `DIANDAN_CAPTCHA_VERIFY_URL` is set.
-    pub human_check: Option<SiteVerify>,
-    /// The staff API's bearer token, if set (only the `admin` function uses it).
-    pub admin_token: Option<String>,
-    /// The nomination threshold the deployment declares, if set.
-    pub threshold: Option<String>,
-}
-
-impl Config {
-    /// From the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|var| std::env::var(var).ok())
-    }
-
-    /// From any lookup of variables (tests pass a map).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let value = |var| get(var).filter(|v: &String| !v.trim().is_empty());
-        let table = value(TABLE_VAR).ok_or(ConfigError::Missing {
-            var: TABLE_VAR,
-            what: "the name of the DynamoDB table",
-        })?;
-        let secret = value(SECRET_VAR).ok_or(ConfigError::Missing {
-            var: SECRET_VAR,
-            what: "the secret that keys person hashes (the same for every function)",
-        })?;
-        let secret = Secret::new(&secret).map_err(ConfigError::Secret)?;
-        let catalogue = match value(CATALOGUE_VAR) {
-            Some(path) => PathBuf::from(path),
-            None => default_catalogue(get("LAMBDA_TASK_ROOT")),
-        };
-        let limits = Limits::from_lookup(&get).map_err(ConfigError::Guard)?;
-        let human_check = SiteVerify::from_lookup(&get).map_err(ConfigError::Guard)?;
-        Ok(Self {
-            table: table.trim().to_owned(),
-            secret,
-            catalogue,
-            limits,
-            human_check,
-            admin_token: value(ADMIN_TOKEN_VAR),
-            threshold: value(THRESHOLD_VAR),
-        })
-    }
-}
-
-/// `catalogue.json` in the deployment package: the task root, else beside the executable.
-fn default_catalogue(task_root: Option<String>) -> PathBuf {
-    let dir = task_root.map(PathBuf::from).or_else(|| {
-        std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(Path::to_path_buf))
-    });
-    dir.unwrap_or_default().join("catalogue.json")
-}
-
-/// Reads the catalogue the generator wrote.
-pub fn load_catalogue(path: &Path) -> Result<Catalogue, ConfigError> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::CatalogueUnreadable {
-        path: shown.clone(),
-        source,
-    })?;
-    Catalogue::from_json(&bytes).map_err(|source| ConfigError::CatalogueInvalid {
-        path: shown,
-        source,
-    })
-}
-
-/// The router limited to `function`'s paths: anything else is a 404, as if it did not exist.
-pub fn app(function: Function, state: ApiState) -> Router {
-    let client_header = std::env::var(CLIENT_HEADER_VAR)
-        .ok()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .filter(|h| !h.is_empty());
+/// The router limited to `function`'s paths (anything else is a 404, as if it did not exist),
+/// answering only requests that came through the CDN ([`edge::gate`]).
+pub fn app(function: Function, state: ApiState, edge: Edge) -> Router {
     router(state)
         .layer(middleware::from_fn(
             move |req: Request, next: Next| async move {
@@ -219,42 +205,8 @@ pub fn app(function: Function, state: ApiState) -> Router {
             },
         ))
         .layer(middleware::from_fn(move |req, next| {
-            tag_client(client_header.clone(), req, next)
+            edge::gate(edge.clone(), req, next)
         }))
-}
-
-/// Tags a request with the client's address (for the abuse limits): from `header` when the
-/// deployment names one its CDN sets (behind CloudFront, API Gateway's source IP is an edge
-/// server's), else the source IP API Gateway saw.
-async fn tag_client(
-    header: Option<String>,
-    mut req: Request,
-    next: Next,
-) -> axum::response::Response {
-    use lambda_http::request::RequestContext;
-    let from_header = (header.as_deref())
-        .and_then(|name| req.headers().get(name))
-        .and_then(|v| v.to_str().ok())
-        .and_then(address_of);
-    let source = match req.extensions().get::<RequestContext>() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
-        _ => None,
-    };
-    if let Some(ip) = from_header.or_else(|| source.and_then(|s| s.parse().ok())) {
-        req.extensions_mut().insert(ClientAddr(ip));
-    }
-    next.run(req).await
-}
-
-/// An address, alone or with a port: `203.0.113.9`, `203.0.113.9:46532`,
-/// `2001:db8::1:46532` (CloudFront-Viewer-Address writes IPv6 without brackets).
-fn address_of(value: &str) -> Option<std::net::IpAddr> {
-    let value = value.trim();
-    // The port first: `2001:db8::1:443` would also read as one IPv6 address.
-    let without_port = (value.rsplit_once(':'))
-        .filter(|(_, port)| port.parse::<u16>().is_ok())
-        .and_then(|(ip, _)| ip.trim_matches(['[', ']']).parse().ok());
-    without_port.or_else(|| value.parse().ok())
 }
 
 /// The state a function serves with: the DynamoDB store and the bundled catalogue. The admin
@@ -272,6 +224,16 @@ pub async fn state_from(function: Function, config: Config) -> Result<ApiState, 
         ApiState::new(Arc::new(store), catalogue, config.secret).with_limits(config.limits);
     if let Some(check) = config.human_check {
         state = state.with_human_check(Arc::new(check));
+    }
+    match config.sms.0 {
+        Some(sms) => state = state.with_sms(sms),
+        None if !state.catalogue().site.verify.is_empty() => {
+            return Err(ConfigError::Guard(format!(
+                "the catalogue asks for text-message codes but {}=off: set it to aliyun or tencent",
+                crate::sms::PROVIDER_VAR
+            )))
+        }
+        None => {}
     }
     Ok(with_admin_token(function, state, config.admin_token))
 }
@@ -303,7 +265,8 @@ pub fn with_admin_token(function: Function, state: ApiState, token: Option<Strin
     }
 }
 
-fn init_logging() {
+/// Logging for every function: our crates at `DIANDAN_LOG`, the libraries at most `info`.
+pub fn init_logging() {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     let level = match std::env::var(LOG_VAR).as_deref() {
@@ -343,18 +306,24 @@ pub fn main(function: Function) -> ExitCode {
         }
     };
     runtime.block_on(async {
-        let state = match Config::from_env() {
-            Ok(config) => state_from(function, config).await,
+        let ready = match Config::load(function).await {
+            Ok(config) => match config.edge.clone() {
+                Some(edge) => state_from(function, config).await.map(|s| (s, edge)),
+                None => Err(ConfigError::Missing {
+                    var: ORIGIN_SECRET_VAR,
+                    what: "an HTTP function answers only through the CDN",
+                }),
+            },
             Err(e) => Err(e),
         };
-        let state = match state {
-            Ok(state) => state,
+        let (state, edge) = match ready {
+            Ok(ready) => ready,
             Err(e) => {
                 eprintln!("diandan {name}: cannot start: {e}");
                 return ExitCode::FAILURE;
             }
         };
-        match lambda_http::run(app(function, state)).await {
+        match lambda_http::run(app(function, state, edge)).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("diandan {name}: the Lambda runtime stopped: {e}");
@@ -377,6 +346,7 @@ mod tests {
             "/api/registrations/K7Q2MX/cancel",
             "/api/wishes",
             "/api/ratings/receipt",
+            "/api/verify",
             "/api/tallies",
             "/api/health",
             "/api/openapi.json",
@@ -393,6 +363,7 @@ mod tests {
         assert!(!Function::Tallies.owns("/api/admin/wishes"));
         assert!(!Function::Admin.owns("/api/administrator"));
         assert!(!Function::Admin.owns("/api/orders"));
+        assert!(!Function::Verify.owns("/api/verifyx"));
     }
 
     #[test]
@@ -407,80 +378,5 @@ mod tests {
             "{twenty}"
         );
         assert!(threshold_mismatch(Some("fifteen"), &catalogue).is_some());
-    }
-
-    #[test]
-    fn the_admin_token_is_read_but_blank_is_none() {
-        let base = |v: &str| match v {
-            TABLE_VAR => Some("diandan".to_owned()),
-            SECRET_VAR => Some("0123456789abcdef0123".to_owned()),
-            _ => None,
-        };
-        let none = Config::from_lookup(base).unwrap();
-        assert_eq!(none.admin_token, None);
-        let blank = Config::from_lookup(|v| match v {
-            ADMIN_TOKEN_VAR => Some("   ".into()),
-            _ => base(v),
-        });
-        assert_eq!(blank.unwrap().admin_token, None);
-        let set = Config::from_lookup(|v| match v {
-            ADMIN_TOKEN_VAR => Some("staff-token-0123456789".into()),
-            _ => base(v),
-        });
-        assert_eq!(
-            set.unwrap().admin_token.as_deref(),
-            Some("staff-token-0123456789")
-        );
-    }
-
-    #[test]
-    fn missing_settings_are_named() {
-        let none = Config::from_lookup(|_| None).unwrap_err().to_string();
-        assert!(none.contains(TABLE_VAR), "{none}");
-        let no_secret = Config::from_lookup(|v| (v == TABLE_VAR).then(|| "t".into()));
-        assert!(no_secret.unwrap_err().to_string().contains(SECRET_VAR));
-        let short =
-            Config::from_lookup(|v| Some(if v == SECRET_VAR { "short" } else { "t" }.into()));
-        assert!(matches!(short, Err(ConfigError::Secret(_))));
-        // A secret of blanks (an empty setting in a template) is no secret.
-        let blank = Config::from_lookup(|v| {
-            Some(if v == SECRET_VAR {
-                " ".repeat(20)
-            } else {
-                "t".into()
-            })
-        });
-        assert!(matches!(
-            blank,
-            Err(ConfigError::Missing {
-                var: SECRET_VAR,
-                ..
-            })
-        ));
-    }
-
-    #[test]
-    fn the_catalogue_defaults_to_the_task_root() {
-        let config = Config::from_lookup(|v| match v {
-            TABLE_VAR => Some("diandan".into()),
-            SECRET_VAR => Some("0123456789abcdef0123".into()),
-            "LAMBDA_TASK_ROOT" => Some("/var/task".into()),
-            _ => None,
-        })
-        .unwrap();
-        assert_eq!(config.catalogue, PathBuf::from("/var/task/catalogue.json"));
-        let err = load_catalogue(Path::new("/nonexistent/catalogue.json")).unwrap_err();
-        assert!(err.to_string().contains(CATALOGUE_VAR), "{err}");
-    }
-
-    #[test]
-    fn viewer_addresses_parse_with_or_without_a_port() {
-        let ip = |s: &str| s.parse::<std::net::IpAddr>().ok();
-        assert_eq!(address_of("203.0.113.9:46532"), ip("203.0.113.9"));
-        assert_eq!(address_of("203.0.113.9"), ip("203.0.113.9"));
-        assert_eq!(address_of("2001:db8::1:46532"), ip("2001:db8::1"));
-        assert_eq!(address_of("[2001:db8::1]:443"), ip("2001:db8::1"));
-        assert_eq!(address_of("2001:db8::1:443"), ip("2001:db8::1"));
-        assert_eq!(address_of("not-an-address"), None);
     }
 }

@@ -1,4 +1,4 @@
-//! Rebuilding after an edit without rebuilding everything: a full build leaves a [`State`]
+//! Rebuilding after an edit in `serve` without rebuilding everything: a full build leaves a [`State`]
 //! (the loaded content, the theme, the views and a signature of every page); an edit to item
 //! files (programs, lecturers, courses, pages) re-reads just those files, validates the whole
 //! catalogue in memory, patches the views and renders only the pages whose views or
@@ -15,7 +15,7 @@ use diandan_functions::catalogue::Catalogue;
 use diandan_functions::store::Tallies;
 use tracing::info_span;
 
-use super::{copy_images, theme_dir, BuildError, BuildOptions};
+use super::{BuildError, BuildOptions, Rendered};
 use crate::content::patch::{classify, reload, Change, ItemKind};
 use crate::content::{self, Loaded};
 use crate::render::delta::{self, Dirty};
@@ -74,48 +74,37 @@ pub enum Outcome {
     Full,
 }
 
-/// A full build that also returns the state for later edits.
-pub fn build_with_state(
-    opts: &BuildOptions,
-    source: &dyn DataSource,
-) -> Result<(Site, State), BuildError> {
-    let loaded = info_span!("load").in_scope(|| content::load(&opts.root));
-    let problems = info_span!("validate").in_scope(|| content::validate(&loaded));
-    if !problems.is_empty() {
-        return Err(BuildError::Content(problems));
+impl State {
+    /// What a full build made, kept for the edits that follow.
+    pub(crate) fn new(
+        opts: BuildOptions,
+        loaded: Loaded,
+        theme: Theme,
+        data: StoreData,
+        cat: Catalogue,
+        views: Views,
+        rendered: &Rendered,
+    ) -> State {
+        let good = Good {
+            data,
+            cat,
+            views,
+            signatures: rendered.signatures.clone(),
+            paths: rendered.paths.clone(),
+        };
+        State {
+            opts,
+            loaded,
+            theme,
+            good: Some(good),
+            dirty: Dirty::default(),
+        }
     }
-    let theme = info_span!("theme").in_scope(|| Theme::load(&theme_dir(&opts.root)))?;
-    let cat = render::catalogue::catalogue(&loaded.content);
-    let data = info_span!("store")
-        .in_scope(|| source.read(&cat))
-        .map_err(|e| BuildError::Store(format!("{e:#}")))?;
-    let views =
-        info_span!("views").in_scope(|| Views::new(&loaded.content, &cat, &data, opts.today));
-    let (site, signatures) = info_span!("render").in_scope(|| {
-        let jobs = pages::jobs(&views, &loaded.content);
-        let signatures = jobs
-            .iter()
-            .map(|j| (j.path.clone(), j.signature()))
-            .collect();
-        let site = render::render_all(&jobs, &cat, &views, &theme)?;
-        Ok::<_, BuildError>((site, signatures))
-    })?;
-    let paths = site.files.keys().cloned().collect();
-    let good = Good {
-        data,
-        cat,
-        views,
-        signatures,
-        paths,
-    };
-    let state = State {
-        opts: opts.clone(),
-        loaded,
-        theme,
-        good: Some(good),
-        dirty: Dirty::default(),
-    };
-    Ok((copy_images(&opts.root, site), state))
+
+    /// The catalogue of the last good build, for the API to check submissions against.
+    pub fn catalogue(&self) -> Option<&Catalogue> {
+        self.good.as_ref().map(|g| &g.cat)
+    }
 }
 
 impl State {
@@ -152,9 +141,7 @@ impl State {
         // From here a failure leaves `good` empty, so the next edit builds in full.
         let c = &self.loaded.content;
         let cat_changed = render::catalogue::patch(&mut good.cat, c, &self.dirty);
-        let data = info_span!("store")
-            .in_scope(|| source.read(&good.cat))
-            .map_err(|e| BuildError::Store(format!("{e:#}")))?;
+        let data = super::store_snapshot(source, &good.cat)?;
         if !same_beyond_tallies(&good.data, &data) {
             return Ok(Outcome::Full);
         }
@@ -218,6 +205,7 @@ impl State {
         if changed.base || !changed.slots.is_empty() || changed.wishes {
             put.extend(render::feed_files(&views));
         }
+        put.extend(render::data::files(&views));
         let paths = with_sitemap(&views, good.paths, &remove, &mut put);
         let patch = Patch {
             put,
