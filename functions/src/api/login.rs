@@ -2,6 +2,10 @@
 //! village helpers sign in with an account and a password. Wrong passwords are limited per
 //! account and per client address (`429` with `Retry-After`), counted in the store so the
 //! limits hold across instances.
+//!
+//! Scripts send JSON and get JSON. A plain HTML form (the helper page without JavaScript) is
+//! sent on with `303 See Other`: a helper to their start page, staff to the staff page; a
+//! wrong password shows the login form again.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -10,12 +14,14 @@ use axum::response::Response;
 use axum::Extension;
 use serde_json::json;
 
+use super::forms::{self, Control, FieldSpec, FormSpec};
 use super::guard::ClientAddr;
-use super::input::{read_submission, Fields};
-use super::problem::ApiError;
+use super::html;
+use super::input::{mode_of, read_submission, Fields, Mode};
+use super::problem::{ApiError, FieldError};
 use super::session::{self, no_store};
 use super::state::ApiState;
-use crate::domain::{AccountName, PasswordHash};
+use crate::domain::{AccountName, PasswordHash, Role};
 use crate::store::{Account, LoginKey, NewAction, NewSession};
 
 /// Wrong passwords in a row that lock an account's login for [`WINDOW_SECS`].
@@ -51,46 +57,96 @@ fn keys(state: &ApiState, account: &str, client: Option<ClientAddr>) -> Vec<(Log
     keys
 }
 
-fn too_many(retry_after: i64) -> Response {
+/// Why a login was refused.
+enum Refusal {
+    /// Too many wrong passwords: seconds until the next try.
+    Limited(i64),
+    /// A wrong name or password, or a disabled account.
+    Wrong,
+}
+
+fn too_many(retry_after: i64) -> ApiError {
     let detail = format!(
         "密码错误次数太多，登录已暂停。请 {} 分钟后再试，或请管理员重设密码。",
         (retry_after + 59) / 60
     );
-    let err = ApiError::new(
+    ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate-limited",
         "请稍后再试",
         &detail,
-    );
-    let mut response = err.problem_json();
-    if let Ok(v) = HeaderValue::from_str(&retry_after.max(1).to_string()) {
+    )
+}
+
+fn wrong_password() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "账号或密码不正确",
+        "账号或密码不正确，请检查后再试。",
+    )
+}
+
+/// The login form, for browsers without JavaScript.
+fn form() -> FormSpec {
+    FormSpec {
+        action: "/api/staff/login".into(),
+        title: "工作人员和帮办员登录".into(),
+        intro: None,
+        submit: "登录",
+        fields: vec![
+            FieldSpec::new(
+                "account",
+                Control::Text {
+                    max: AccountName::MAX_CHARS,
+                },
+                true,
+            ),
+            FieldSpec::new("password", Control::Password, true),
+        ],
+    }
+}
+
+/// The refusal in the client's mode: problem details, or the form again (a wrong password)
+/// or an error page (locked), with `Retry-After` when locked.
+fn refuse(state: &ApiState, mode: Mode, refusal: Refusal, fields: &Fields) -> Response {
+    let (err, retry) = match refusal {
+        Refusal::Limited(secs) => (too_many(secs), Some(secs.max(1))),
+        Refusal::Wrong => (wrong_password(), None),
+    };
+    let mut response = match (mode, retry) {
+        (Mode::Json, _) => err.problem_json(),
+        (Mode::Form, Some(_)) => html::error_page(&state.chrome(), &err),
+        (Mode::Form, None) => {
+            let errors = [FieldError {
+                field: "password".into(),
+                message: err.detail.clone(),
+            }];
+            let body = forms::render(&form(), fields, &errors);
+            let page = html::page(&state.chrome(), "请重新登录", &body);
+            html::respond(err.status, page)
+        }
+    };
+    if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
         response.headers_mut().insert(header::RETRY_AFTER, v);
     }
     no_store(response)
 }
 
-fn wrong_password() -> Response {
-    let err = ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "账号或密码不正确",
-        "账号或密码不正确，请检查后再试。",
-    );
-    no_store(err.problem_json())
-}
-
-/// What the pages need to know about the signed-in account.
-fn profile(account: &Account) -> serde_json::Value {
+/// What the pages need to know about the signed-in account, and the service's date (China
+/// time), by which the helper page picks the courses open and the events already held.
+fn profile(state: &ApiState, account: &Account) -> serde_json::Value {
     json!({
         "account": account.name,
         "role": account.role,
         "townships": account.townships,
+        "today": state.now().date_naive(),
     })
 }
 
-async fn read_login(headers: &HeaderMap, body: Body) -> Result<Fields, Response> {
+async fn read_login(headers: &HeaderMap, body: Body) -> Result<(Mode, Fields), Response> {
     match read_submission(headers, body, FIELDS).await {
-        Ok((_, fields)) => Ok(fields),
+        Ok(read) => Ok(read),
         Err(rejected) => Err(no_store(rejected.error.problem_json())),
     }
 }
@@ -136,43 +192,66 @@ pub(super) async fn login(
     if headers.contains_key(header::ORIGIN) && !session::origin_allowed(&state, &headers) {
         return session::wrong_origin();
     }
-    let fields = match read_login(&headers, body).await {
-        Ok(fields) => fields,
+    let (mode, fields) = match read_login(&headers, body).await {
+        Ok(read) => read,
         Err(response) => return response,
     };
-    let name = fields.get("account").unwrap_or("").to_owned();
-    let password = fields.raw("password").to_owned();
-    let now = state.now().timestamp();
-    let store = state.store();
-    let keys = keys(&state, &name, client.map(|Extension(c)| c));
-    for (key, max) in &keys {
-        match store.login_failures(key, now).await {
-            Ok(run) if run.count >= *max => return too_many(run.until - now),
-            Ok(_) => {}
-            Err(e) => return ApiError::internal(&e.to_string()).problem_json(),
-        }
-    }
-    let account = match check_password(&state, &name, &password).await {
-        Ok(found) => found,
+    let keys = keys(
+        &state,
+        fields.get("account").unwrap_or(""),
+        client.map(|e| e.0),
+    );
+    let account = match attempt(&state, &keys, &fields).await {
+        Ok(Ok(account)) => account,
+        Ok(Err(refusal)) => return refuse(&state, mode, refusal, &fields),
         Err(err) => return err.problem_json(),
     };
-    let Some(account) = account else {
-        for (key, _) in &keys {
-            if let Err(e) = store.record_login_failure(key, now, WINDOW_SECS).await {
-                return ApiError::internal(&e.to_string()).problem_json();
-            }
-        }
-        return wrong_password();
-    };
+    let now = state.now().timestamp();
     match start(&state, &account, &keys[0].0, now).await {
         Ok(id) => {
+            let mut response = match mode {
+                Mode::Json => super::respond::json(StatusCode::OK, &profile(&state, &account)),
+                Mode::Form => super::respond::see_other(&landing(&state, account.role)),
+            };
             let secure = session::is_https(&state, &headers);
-            let mut response = no_store(super::respond::json(StatusCode::OK, &profile(&account)));
             (response.headers_mut()).insert(header::SET_COOKIE, session::set_cookie(&id, secure));
-            response
+            no_store(response)
         }
         Err(err) => err.problem_json(),
     }
+}
+
+/// Where a plain form's login leads: a helper's start page, or the staff page.
+fn landing(state: &ApiState, role: Role) -> String {
+    match role {
+        Role::Helper => super::helper::HOME.to_owned(),
+        Role::Admin | Role::Staff => format!("{}/assets/admin.html", state.base_url()),
+    }
+}
+
+/// Checks the limits, then the password; counts a wrong one under every key.
+async fn attempt(
+    state: &ApiState,
+    keys: &[(LoginKey, u32)],
+    fields: &Fields,
+) -> Result<Result<Account, Refusal>, ApiError> {
+    let now = state.now().timestamp();
+    let store = state.store();
+    let internal = |e: crate::store::StoreError| ApiError::internal(&e.to_string());
+    for (key, max) in keys {
+        let run = store.login_failures(key, now).await.map_err(internal)?;
+        if run.count >= *max {
+            return Ok(Err(Refusal::Limited(run.until - now)));
+        }
+    }
+    let name = fields.get("account").unwrap_or("");
+    if let Some(account) = check_password(state, name, fields.raw("password")).await? {
+        return Ok(Ok(account));
+    }
+    for (key, _) in keys {
+        (store.record_login_failure(key, now, WINDOW_SECS).await).map_err(internal)?;
+    }
+    Ok(Err(Refusal::Wrong))
 }
 
 /// Ends the account's run of failures, stores a new session and logs the login.
@@ -218,15 +297,24 @@ pub(super) async fn logout(State(state): State<ApiState>, headers: HeaderMap) ->
             return ApiError::internal(&e.to_string()).problem_json();
         }
     }
-    let mut response = no_store(super::respond::json(StatusCode::OK, &json!({})));
+    // A plain form (the helper's start page) goes back to the login page.
+    let mut response = match mode_of(&headers) {
+        Some(Mode::Form) => {
+            super::respond::see_other(&format!("{}/assets/helper.html", state.base_url()))
+        }
+        _ => super::respond::json(StatusCode::OK, &json!({})),
+    };
     let secure = session::is_https(&state, &headers);
     (response.headers_mut()).insert(header::SET_COOKIE, session::clear_cookie(secure));
-    response
+    no_store(response)
 }
 
 pub(super) async fn me(State(state): State<ApiState>, headers: HeaderMap) -> Response {
     match session::signed_in(&state, &headers).await {
-        Ok(Some(account)) => no_store(super::respond::json(StatusCode::OK, &profile(&account))),
+        Ok(Some(account)) => no_store(super::respond::json(
+            StatusCode::OK,
+            &profile(&state, &account),
+        )),
         Ok(None) => session::not_signed_in("请用您的账号和密码登录。"),
         Err(err) => err.problem_json(),
     }

@@ -120,7 +120,7 @@ async fn nominate(
     Ok((answer, verified))
 }
 
-fn form(catalogue: &Catalogue) -> FormSpec {
+pub(super) fn form(catalogue: &Catalogue) -> FormSpec {
     let lecturers = (catalogue.lecturers.iter())
         .map(|(id, l)| (id.to_string(), l.name.clone()))
         .collect();

@@ -122,7 +122,7 @@ fn check(state: &ApiState, catalogue: &Catalogue, fields: &Fields) -> Result<New
 }
 
 /// The order form, for re-showing after a mistake.
-fn form(catalogue: &Catalogue) -> FormSpec {
+pub(super) fn form(catalogue: &Catalogue) -> FormSpec {
     let programs = (catalogue.programs.iter())
         .filter(|(_, p)| p.orderable)
         .map(|(id, p)| (id.to_string(), p.title.clone()))

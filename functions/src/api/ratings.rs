@@ -110,7 +110,7 @@ async fn rate(
     Ok((answer, verified))
 }
 
-fn form(catalogue: &Catalogue, today: NaiveDate) -> FormSpec {
+pub(super) fn form(catalogue: &Catalogue, today: NaiveDate) -> FormSpec {
     let mut past: Vec<_> = (catalogue.slots.iter())
         .filter(|(_, s)| s.date <= today)
         .collect();

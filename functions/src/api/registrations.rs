@@ -186,7 +186,7 @@ fn expiry(facts: &CourseFacts) -> Time {
     last + Duration::days(KEEP_AFTER_COURSE_DAYS)
 }
 
-fn form(catalogue: &Catalogue) -> FormSpec {
+pub(super) fn form(catalogue: &Catalogue) -> FormSpec {
     let courses = (catalogue.courses.iter())
         .map(|(id, c)| {
             let words = format!("{}（{}–{} 岁）", c.title, c.ages.min, c.ages.max);

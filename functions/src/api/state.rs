@@ -33,8 +33,6 @@ pub struct ApiState {
     on_change: Option<OnChange>,
     limits: Limits,
     human_check: Option<SharedHumanCheck>,
-    /// Proxy submissions one village helper may make per day; 0 switches the cap off.
-    helper_daily_cap: u32,
     sms: Option<SharedSms>,
 }
 
@@ -51,7 +49,6 @@ impl ApiState {
             on_change: None,
             limits: Limits::default(),
             human_check: None,
-            helper_daily_cap: super::helper::DEFAULT_DAILY_CAP,
             sms: None,
         }
     }
@@ -111,12 +108,8 @@ impl ApiState {
 
     /// Caps each village helper's proxy submissions per day (China time); 0: no cap.
     pub fn with_helper_daily_cap(mut self, cap: u32) -> Self {
-        self.helper_daily_cap = cap;
+        self.limits.helper_daily = cap;
         self
-    }
-
-    pub(super) fn helper_daily_cap(&self) -> u32 {
-        self.helper_daily_cap
     }
 
     /// Sends text-message codes with `sms`. Without it, forms that the catalogue says need a

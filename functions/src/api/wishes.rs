@@ -90,7 +90,7 @@ async fn record(
     Ok((answer, verified))
 }
 
-fn form(catalogue: &Catalogue) -> FormSpec {
+pub(super) fn form(catalogue: &Catalogue) -> FormSpec {
     FormSpec {
         action: "/api/wishes".into(),
         title: "说说您的诉求".into(),

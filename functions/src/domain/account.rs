@@ -140,6 +140,8 @@ pub enum Channel {
 }
 
 impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Paper, Channel::Phone, Channel::Visit];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Paper => "paper",

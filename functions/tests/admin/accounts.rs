@@ -11,10 +11,10 @@ use diandan_functions::store::Account;
 use super::guard::routes as staff_routes;
 use super::support::{app, app_configured, request, Answer, App, TOKEN};
 
-const ORIGIN: &str = "https://diandan.example";
-const PASSWORD: &str = "village-stage-2026";
+pub(super) const ORIGIN: &str = "https://diandan.example";
+pub(super) const PASSWORD: &str = "village-stage-2026";
 
-async fn add(app: &App, name: &str, role: Role, townships: &[&str]) {
+pub(super) async fn add(app: &App, name: &str, role: Role, townships: &[&str]) {
     let password = Password::parse(PASSWORD).unwrap();
     let townships = townships.iter().map(|t| t.parse().unwrap()).collect();
     let account = Account::new(
@@ -27,14 +27,14 @@ async fn add(app: &App, name: &str, role: Role, townships: &[&str]) {
     app.store.create_account(account).await.unwrap();
 }
 
-async fn login_as(app: &App, name: &str, password: &str) -> Answer {
+pub(super) async fn login_as(app: &App, name: &str, password: &str) -> Answer {
     let body = json!({ "account": name, "password": password });
     let r = request(Method::POST, "/api/staff/login", None, Some(body));
     app.send(r).await
 }
 
 /// Logs in and returns the `Cookie` header value to send back.
-async fn cookie(app: &App, name: &str) -> String {
+pub(super) async fn cookie(app: &App, name: &str) -> String {
     let answer = login_as(app, name, PASSWORD).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let set = answer.header(header::SET_COOKIE);
@@ -42,7 +42,7 @@ async fn cookie(app: &App, name: &str) -> String {
 }
 
 /// A request carrying a session cookie, from the site's own pages.
-fn with_cookie(
+pub(super) fn with_cookie(
     method: Method,
     uri: &str,
     cookie: &str,
@@ -56,7 +56,7 @@ fn with_cookie(
     r
 }
 
-fn paper_order(township: &str, phone: &str) -> serde_json::Value {
+pub(super) fn paper_order(township: &str, phone: &str) -> serde_json::Value {
     json!({
         "channel": "paper", "program": "minju-chenjinggu", "township": township,
         "name": "陈阿婆", "phone": phone,

@@ -38,6 +38,7 @@ pub fn routes() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
         (Method::GET, "/api/admin/export/nominations.csv", None),
         (Method::GET, "/api/admin/export/registrations.csv", None),
         (Method::GET, "/api/admin/log", None),
+        (Method::GET, "/api/admin/helpers", None),
         (
             Method::POST,
             "/api/admin/people/export",

@@ -1,6 +1,6 @@
 //! The staff API under `/api/admin/`, behind a staff account's session or the bearer token:
 //! answer and hide wishes, pin and unpin slots, mark them done, run the planner, export CSV,
-//! read the action log, hand over or erase one person's data on their request, and draw a
+//! read the action log and each village helper's proxy submissions, hand over or erase one person's data on their request, and draw a
 //! lottery course; admin accounts also manage the accounts. Every change is recorded in the
 //! action log with who did it, and changes the site shows call the `on_change` hook.
 
@@ -9,6 +9,7 @@ mod auth;
 mod csv;
 mod draw;
 mod export;
+mod helpers;
 mod log;
 mod people;
 mod plan;
@@ -65,6 +66,7 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
         Endpoint::post("/api/admin/courses/{course}/draw", draw::run),
         Endpoint::get("/api/admin/export/{file}", export::download),
         Endpoint::get("/api/admin/log", log::list),
+        Endpoint::get("/api/admin/helpers", helpers::list),
         Endpoint::post("/api/admin/people/export", people::export),
         Endpoint::post("/api/admin/people/forget", people::forget),
     ]

@@ -4,6 +4,7 @@
 use chrono::{Duration, NaiveTime, TimeZone};
 use serde_json::{json, Value};
 
+use super::kind::Kind;
 use crate::api::fields::Checker;
 use crate::api::input::Fields;
 use crate::api::problem::{ApiError, Subject};
@@ -17,48 +18,6 @@ use crate::store::{
 
 /// Registrations are kept this long after the course's last session, as the public form does.
 const KEEP_AFTER_COURSE_DAYS: i64 = 30;
-
-/// What is being submitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    Order,
-    Nomination,
-    Registration,
-    Rating,
-    Wish,
-}
-
-impl Kind {
-    /// The fields each kind takes: the public form's, with `channel` and `township`.
-    pub(super) fn fields(self) -> &'static [&'static str] {
-        match self {
-            Kind::Order => &["channel", "program", "township", "name", "phone", "note"],
-            Kind::Nomination => &["channel", "lecturer", "township", "name", "phone", "topic"],
-            Kind::Registration => &[
-                "channel",
-                "course",
-                "township",
-                "child_name",
-                "child_age",
-                "guardian_name",
-                "phone",
-            ],
-            Kind::Rating => &["channel", "slot", "township", "phone", "stars", "comment"],
-            Kind::Wish => &["channel", "text", "township", "name", "phone"],
-        }
-    }
-
-    /// The log's name for it.
-    pub(super) fn action(self) -> &'static str {
-        match self {
-            Kind::Order => "proxy-order",
-            Kind::Nomination => "proxy-nomination",
-            Kind::Registration => "proxy-registration",
-            Kind::Rating => "proxy-rating",
-            Kind::Wish => "proxy-wish",
-        }
-    }
-}
 
 /// A submission ready for the store.
 pub(super) enum Checked {

@@ -4,30 +4,35 @@
 //! person by the resident's phone, through the same store operations as the public forms),
 //! needs no text-message code (the helper vouches for the resident), is refused for another
 //! township, stays within the helper's daily cap, and is logged with the helper's account and
-//! the channel. The helper reads back their own list.
+//! the channel. The helper reads back their own list; staff read every helper's.
+//!
+//! Scripts send JSON (`/assets/helper.html`); a browser without them gets the pages of
+//! [`pages`]: forms that post here and answer with a receipt page.
 
 mod checks;
+mod kind;
+mod pages;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::{Extension, Router};
 use serde_json::json;
 
 use super::endpoint::{self, Endpoint};
-use super::html::{self, escape};
-use super::input::{read_submission, Mode};
+use super::input::{mode_of, read_submission, Mode};
 use super::problem::ApiError;
 use super::session::{self, no_store};
 use super::state::ApiState;
 use crate::domain::Role;
-use crate::store::{Account, Attempt, LimitKey, NewAction};
-use checks::{Done, Kind};
+use crate::store::{Account, AdminAction, Attempt, LimitKey, NewAction};
+use checks::Done;
+use kind::Kind;
 
-/// Proxy submissions one helper may make per day (China time) unless configured otherwise.
-pub const DEFAULT_DAILY_CAP: u32 = 60;
+pub(in crate::api) use pages::HOME;
+
 /// China is UTC+8: the cap's days start at local midnight.
 const CHINA_OFFSET_SECS: i64 = 8 * 3600;
 
@@ -40,6 +45,8 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
         Endpoint::post("/api/helper/ratings", ratings),
         Endpoint::post("/api/helper/wishes", wishes),
         Endpoint::get("/api/helper/submissions", submissions),
+        Endpoint::get(pages::HOME, pages::home),
+        Endpoint::get("/api/helper/forms/{kind}", pages::form),
     ]
 }
 
@@ -62,6 +69,7 @@ async fn require_helper(
 ) -> Response {
     let account = match session::signed_in(&state, request.headers()).await {
         Ok(Some(account)) if account.role == Role::Helper => account,
+        Ok(_) if wants_page(&request) => return pages::sign_in_first(&state),
         Ok(_) => return session::not_signed_in("请用帮办员账号登录后再代办。"),
         Err(err) => return no_store(err.problem_json()),
     };
@@ -70,6 +78,15 @@ async fn require_helper(
     }
     request.extensions_mut().insert(Helper(account));
     no_store(next.run(request).await)
+}
+
+/// Whether the request comes from a page rather than a script: a plain form's post, or a
+/// `GET` of one of the pages.
+fn wants_page(request: &Request) -> bool {
+    let path = request.uri().path();
+    mode_of(request.headers()) == Some(Mode::Form)
+        || path == HOME
+        || path.starts_with("/api/helper/forms/")
 }
 
 async fn orders(s: State<ApiState>, h: Extension<Helper>, hd: HeaderMap, b: Body) -> Response {
@@ -106,7 +123,7 @@ async fn submit(
 ) -> Response {
     let (mode, fields) = match read_submission(&headers, body, kind.fields()).await {
         Ok(read) => read,
-        Err(rejected) => return answer_error(&state, rejected.mode, rejected.error),
+        Err(rejected) => return super::respond::rejected(&state, rejected),
     };
     let result = async {
         let checked = checks::check(&state, &helper, kind, &fields)?;
@@ -116,15 +133,35 @@ async fn submit(
     match result.await {
         Ok(done) => {
             log(&state, &helper, &done).await;
-            answer_done(&state, mode, &done)
+            match mode {
+                // A repeat is answered like a first submission: the receipt must not tell
+                // whether a number took part before.
+                Mode::Json => super::respond::json(StatusCode::CREATED, &done.json),
+                Mode::Form => pages::receipt(&state, kind, &done),
+            }
         }
-        Err(err) => answer_error(&state, mode, err),
+        Err(err) => {
+            let capped = err.status == StatusCode::TOO_MANY_REQUESTS;
+            let mut response = super::respond::fail(&state, mode, err, &fields, || {
+                pages::spec(&state, &helper, kind)
+            });
+            if capped {
+                let headers = response.headers_mut();
+                headers.insert(header::RETRY_AFTER, until_midnight(&state).into());
+            }
+            response
+        }
     }
+}
+
+/// Seconds until the next day of the cap starts (midnight, China time).
+fn until_midnight(state: &ApiState) -> i64 {
+    86_400 - (state.now().timestamp() + CHINA_OFFSET_SECS).rem_euclid(86_400)
 }
 
 /// Counts this submission against the helper's daily cap; `429` past it.
 async fn within_cap(state: &ApiState, helper: &Account) -> Result<(), ApiError> {
-    let cap = state.helper_daily_cap();
+    let cap = state.limits().helper_daily;
     if cap == 0 {
         return Ok(());
     }
@@ -162,31 +199,16 @@ async fn log(state: &ApiState, helper: &Account, done: &Done) {
     }
 }
 
-fn answer_done(state: &ApiState, mode: Mode, done: &Done) -> Response {
-    // A repeat is answered like a first submission: the receipt must not tell whether a
-    // number took part before.
-    let status = StatusCode::CREATED;
-    match mode {
-        Mode::Json => super::respond::json(status, &done.json),
-        Mode::Form => {
-            let mut body = String::from("<h1>代办回执</h1>\n<div class=\"receipt\">\n");
-            for line in &done.receipt {
-                body.push_str(&format!("<p>{}</p>\n", escape(line)));
-            }
-            body.push_str(
-                "</div>\n<p>请把这张回执念给群众听，或打印出来交给他们。</p>\n\
-                 <p><a class=\"btn\" href=\"/assets/helper.html\">继续代办</a></p>\n",
-            );
-            html::respond(status, html::page(&state.chrome(), "代办回执", &body))
-        }
-    }
-}
-
-fn answer_error(state: &ApiState, mode: Mode, err: ApiError) -> Response {
-    match mode {
-        Mode::Json => err.problem_json(),
-        Mode::Form => html::error_page(&state.chrome(), &err),
-    }
+/// A helper's latest proxy submissions (of their latest `limit` logged actions), newest first.
+pub(in crate::api) async fn proxy_submissions(
+    state: &ApiState,
+    helper: &str,
+    limit: u32,
+) -> Result<Vec<AdminAction>, ApiError> {
+    let actions = (state.store().actions_by(helper, limit).await)
+        .map_err(|e| ApiError::internal(&e.to_string()))?;
+    let proxy = |a: &AdminAction| Kind::from_action(&a.action).is_some();
+    Ok(actions.into_iter().filter(proxy).collect())
 }
 
 /// `GET /api/helper/submissions`: the helper's own proxy submissions, newest first.
@@ -194,14 +216,13 @@ async fn submissions(
     State(state): State<ApiState>,
     Extension(Helper(helper)): Extension<Helper>,
 ) -> Response {
-    match state.store().actions_by(helper.name.as_str(), 200).await {
+    match proxy_submissions(&state, helper.name.as_str(), 200).await {
         Ok(actions) => {
             let mine: Vec<_> = (actions.into_iter())
-                .filter(|a| a.action.starts_with("proxy-"))
                 .map(|a| json!({ "at": a.at, "action": a.action, "subject": a.subject, "detail": a.detail }))
                 .collect();
             super::respond::json(StatusCode::OK, &json!({ "submissions": mine }))
         }
-        Err(e) => ApiError::internal(&e.to_string()).problem_json(),
+        Err(err) => err.problem_json(),
     }
 }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use super::db::{Db, Query, Range, Written};
 use super::expr::{Cond, Values};
 use super::item::{count, n, Item, ItemBuilder, Read};
-use super::keys::{Key, TTL};
+use super::keys::{part, Key, TTL};
 use super::{staff, DynamoStore};
 use crate::domain::{AccountName, PasswordHash, Role};
 use crate::store::accounts::{join_townships, split_townships};
@@ -15,9 +15,6 @@ use crate::store::{
     Account, Accounts, AdminAction, Failures, LoginKey, NewSession, StoreError, Time,
 };
 
-const ACCOUNTS: &str = "ACCOUNTS";
-const SESSIONS: &str = "SESSIONS";
-const LOGIN_FAILURES: &str = "LOGIN_FAILURES";
 /// TTL deletes lapsed sessions and counters this long after they lapse (it is not punctual;
 /// reads check the time themselves).
 const TTL_MARGIN: i64 = 86_400;
@@ -25,7 +22,7 @@ const TTL_MARGIN: i64 = 86_400;
 const MAX_TRIES: usize = 20;
 
 fn account_key(name: &str) -> Key {
-    Key::new(ACCOUNTS, name)
+    Key::new(part::ACCOUNTS, name)
 }
 
 fn to_account(item: &Item) -> Result<Account, StoreError> {
@@ -80,7 +77,7 @@ async fn change(db: &Db, name: &str, update: &str, values: Values) -> Result<(),
 }
 
 async fn session(db: &Db, key: &str, now: i64, idle: i64) -> Result<Account, StoreError> {
-    let session_key = Key::new(SESSIONS, key);
+    let session_key = Key::new(part::SESSIONS, key);
     let Some(item) = db.get(&session_key).await? else {
         return Err(StoreError::NotFound);
     };
@@ -111,7 +108,10 @@ fn to_failures(item: &Item) -> Result<Failures, StoreError> {
 }
 
 async fn failures(db: &Db, key: &LoginKey, now: i64) -> Result<Failures, StoreError> {
-    match db.get(&Key::new(LOGIN_FAILURES, key.as_str())).await? {
+    match db
+        .get(&Key::new(part::LOGIN_FAILURES, key.as_str()))
+        .await?
+    {
         Some(item) if item.num("until")? > now => to_failures(&item),
         _ => Ok(Failures::default()),
     }
@@ -120,7 +120,7 @@ async fn failures(db: &Db, key: &LoginKey, now: i64) -> Result<Failures, StoreEr
 /// One more failure: added to a live run, or a new run over a lapsed (or no) counter. Each
 /// write is conditional on what it assumed, so concurrent failures are all counted.
 async fn fail(db: &Db, key: &LoginKey, now: i64, window: i64) -> Result<Failures, StoreError> {
-    let k = Key::new(LOGIN_FAILURES, key.as_str());
+    let k = Key::new(part::LOGIN_FAILURES, key.as_str());
     let until = now + window;
     for _ in 0..MAX_TRIES {
         let values = Values::new()
@@ -159,7 +159,7 @@ impl Accounts for DynamoStore {
 
     async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
         let items = (self.db().await?)
-            .query(&Query::new(ACCOUNTS, Range::All))
+            .query(&Query::new(part::ACCOUNTS, Range::All))
             .await?;
         items.iter().map(to_account).collect()
     }
@@ -182,7 +182,7 @@ impl Accounts for DynamoStore {
     }
 
     async fn start_session(&self, s: NewSession) -> Result<(), StoreError> {
-        let item = ItemBuilder::new(Key::new(SESSIONS, &s.key).item())
+        let item = ItemBuilder::new(Key::new(part::SESSIONS, &s.key).item())
             .s("account", s.account.as_str())
             .n("generation", s.generation)
             .n("idle_until", s.expires_at)
@@ -210,7 +210,7 @@ impl Accounts for DynamoStore {
 
     async fn end_session(&self, key: &str) -> Result<(), StoreError> {
         let db = self.db().await?;
-        db.delete_item(&Key::new(SESSIONS, key), None).await?;
+        db.delete_item(&Key::new(part::SESSIONS, key), None).await?;
         Ok(())
     }
 
@@ -229,7 +229,7 @@ impl Accounts for DynamoStore {
 
     async fn clear_login_failures(&self, key: &LoginKey) -> Result<(), StoreError> {
         let db = self.db().await?;
-        db.delete_item(&Key::new(LOGIN_FAILURES, key.as_str()), None)
+        db.delete_item(&Key::new(part::LOGIN_FAILURES, key.as_str()), None)
             .await?;
         Ok(())
     }
