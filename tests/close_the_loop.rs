@@ -8,31 +8,23 @@ use std::path::Path;
 
 use clap::Parser as _;
 use icalendar::{Calendar, CalendarComponent, Component};
-use serde_json::{json, Value};
+use serde_json::json;
 use support::*;
 
 const SECRET: &str = "loop-test-secret-0123456789abcdef";
 
-fn post(base: &str, path: &str, body: Value) -> u16 {
-    let res = client()
-        .post(&format!("{base}{path}"))
-        .send_json(body)
-        .expect("the server answers");
-    res.status().as_u16()
-}
-
-fn residents_order_and_nominate(base: &str) {
+fn residents_order_and_nominate(server: &Server) {
     for n in 0..18 {
         let body = json!({"program": "pinghua-linzexu", "township": "nanyu", "name": "乡亲", "phone": format!("1370000{n:04}")});
-        assert_eq!(post(base, "/api/orders", body), 201);
+        assert_eq!(server.post_json("/api/orders", body).0, 201);
     }
     for n in 0..3 {
         let body = json!({"program": "muou-xiaomao-diaoyu", "township": "nanyu", "name": "乡亲", "phone": format!("1371111{n:04}")});
-        assert_eq!(post(base, "/api/orders", body), 201);
+        assert_eq!(server.post_json("/api/orders", body).0, 201);
     }
     for n in 0..15 {
         let body = json!({"lecturer": "chen-siqi", "township": "shangjie", "name": "乡亲", "phone": format!("1372222{n:04}")});
-        assert_eq!(post(base, "/api/nominations", body), 201);
+        assert_eq!(server.post_json("/api/nominations", body).0, 201);
     }
 }
 
@@ -69,7 +61,7 @@ fn orders_and_nominations_fill_the_next_auto_slots_on_the_site() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.sqlite3");
     let server = Server::start(&repo_root(), &db, SECRET, china("2026-12-01"));
-    residents_order_and_nominate(&server.base);
+    residents_order_and_nominate(&server);
     server.stop();
 
     let root = repo_root();

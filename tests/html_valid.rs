@@ -125,14 +125,43 @@ fn landing(base: &str, res: Fetched, what: &str) -> (String, String) {
     (to, page.body)
 }
 
+/// `fields` with the text-message code for their phone, as a resident types it in.
+fn coded<'a>(server: &Server, fields: &[(&'a str, &'a str)]) -> Vec<(&'a str, String)> {
+    let phone = fields.iter().find(|(k, _)| *k == "phone").map(|(_, v)| *v);
+    let mut typed: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    typed.extend(phone.map(|p| ("code", server.code(p))));
+    typed
+}
+
+fn post_coded(server: &Server, path: &str, fields: &[(&str, &str)]) -> Fetched {
+    let typed = coded(server, fields);
+    let fields: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    post_form(&server.base, path, &fields)
+}
+
 /// The pages the API renders: each reached the way a resident without JavaScript reaches it.
-fn api_pages(base: &str, pages: &mut BTreeMap<String, String>) {
+fn api_pages(server: &Server, pages: &mut BTreeMap<String, String>) {
+    let base = &server.base;
     let order = [
         ("program", "minju-chenjinggu"),
         ("township", "nanyu"),
         ("name", "林阿姨"),
         ("phone", "13800138000"),
     ];
+    // The first try without a code: one is sent, and the form comes back asking for it.
+    let asked = post_form(base, "/api/orders", &order);
+    assert_eq!(asked.status, 422, "{}", asked.body);
+    assert!(asked.body.contains("验证码已发送至"), "{}", asked.body);
+    pages.insert("POST /api/orders (code sent)".into(), asked.body);
+    let sent = post_form(base, "/api/verify", &[("phone", "13800138009")]);
+    assert_eq!(sent.status, 202, "{}", sent.body);
+    pages.insert("POST /api/verify".into(), sent.body);
+    let code = server
+        .inbox
+        .code_for("13800138000")
+        .expect("the text arrived");
+    let mut order = order.to_vec();
+    order.push(("code", &code));
     let (to, body) = landing(base, post_form(base, "/api/orders", &order), "an order");
     pages.insert(to, body);
     let (to, body) = landing(base, post_form(base, "/api/orders", &order), "a repeat");
@@ -156,7 +185,7 @@ fn api_pages(base: &str, pages: &mut BTreeMap<String, String>) {
     ];
     let (to, body) = landing(
         base,
-        post_form(base, "/api/nominations", &nomination),
+        post_coded(server, "/api/nominations", &nomination),
         "a nomination",
     );
     pages.insert(to, body);
@@ -174,7 +203,7 @@ fn api_pages(base: &str, pages: &mut BTreeMap<String, String>) {
     ];
     let (status, body) = landing(
         base,
-        post_form(base, "/api/registrations", &child),
+        post_coded(server, "/api/registrations", &child),
         "a registration",
     );
     let cancel = links(&body)
@@ -307,7 +336,7 @@ fn every_page_and_the_css_are_valid_for_the_nu_html_checker() {
             "{linked} is reached from the home page"
         );
     }
-    api_pages(&server.base, &mut pages);
+    api_pages(&server, &mut pages);
     let css = get(&server.base, "/assets/site.css");
     let data_css = get(&server.base, "/assets/data.css");
     server.stop();

@@ -55,7 +55,8 @@ fn send(base: &str, path: &str, body: Value, admin: bool) -> (u16, String) {
 
 /// Residents write; staff answer every wish with hostile text and pin a slot with a hostile
 /// reason.
-fn hostile_session(base: &str) {
+fn hostile_session(server: &Server) {
+    let base = &server.base;
     for (i, text) in payloads().iter().enumerate() {
         let name = NAMES[i % NAMES.len()];
         let wish = json!({"text": text, "township": "nanyu", "name": name});
@@ -71,7 +72,10 @@ fn hostile_session(base: &str) {
         assert_eq!(status, 201, "{answer}");
         let order = json!({"program": "minju-chenjinggu", "township": "nanyu", "name": name,
                            "phone": format!("1380000{i:04}"), "note": text});
-        assert_eq!(send(base, "/api/orders", order, false).0, 201);
+        assert_eq!(
+            send(base, "/api/orders", server.with_code(order), false).0,
+            201
+        );
     }
     // Not characters at all to XML (a feed holding them is not well-formed): refused.
     let wish = json!({"text": "希望\u{FFFE}\u{FFFF}结束", "township": "nanyu"});
@@ -106,7 +110,7 @@ fn hostile_text_is_inert_in_every_page_feed_and_calendar() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.sqlite3");
     let server = Server::start(&repo_root(), &db, SECRET, china("2026-12-10"));
-    hostile_session(&server.base);
+    hostile_session(&server);
     server.stop();
     let out = dir.path().join("public");
     build_with_store(&db, &out);
@@ -159,6 +163,16 @@ fn the_apis_own_pages_escape_what_they_echo() {
             ("name", ATTRIBUTE),
             ("phone", SCRIPT),
             ("note", payload.as_str()),
+        ];
+        pages.push(inspect::post_form(base, "/api/orders", &form));
+        // A good order with a hostile code: the form comes back with the number kept.
+        let form = [
+            ("program", "minju-chenjinggu"),
+            ("township", "nanyu"),
+            ("name", "林阿姨"),
+            ("phone", "13800138000"),
+            ("note", payload.as_str()),
+            ("code", payload.as_str()),
         ];
         pages.push(inspect::post_form(base, "/api/orders", &form));
         let form = [

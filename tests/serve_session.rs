@@ -8,16 +8,6 @@ use support::*;
 
 const SECRET: &str = "session-test-secret-0123456789abcdef";
 
-fn post_json(base: &str, path: &str, body: Value) -> (u16, Value) {
-    let mut res = client()
-        .post(&format!("{base}{path}"))
-        .send_json(body)
-        .expect("the server answers");
-    let status = res.status().as_u16();
-    let text = res.body_mut().read_to_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 fn get_json(base: &str, path: &str) -> Value {
     let mut res = client()
         .get(&format!("{base}{path}"))
@@ -33,9 +23,8 @@ fn phone(n: u32) -> String {
     format!("139 {:04} {:04}", 1000 + n / 10000, n % 10000)
 }
 
-fn register(base: &str, n: u32) -> (u16, Value) {
-    post_json(
-        base,
+fn register(server: &Server, n: u32) -> (u16, Value) {
+    server.post_json(
         "/api/registrations",
         json!({
             "course": "hanjia-shaoer-guzheng", "child_name": format!("孩子{n}"), "child_age": 9,
@@ -44,22 +33,36 @@ fn register(base: &str, n: u32) -> (u16, Value) {
     )
 }
 
-fn order_and_nominate(base: &str) {
+fn order_and_nominate(server: &Server) {
+    let base = &server.base;
     let order = json!({"program": "minju-chenjinggu", "township": "nanyu", "name": "林阿姨", "phone": "+86 138-0013-8000"});
-    let (s, first) = post_json(base, "/api/orders", order.clone());
+    let (s, first) = server.post_json("/api/orders", order.clone());
     assert_eq!(s, 201, "{first}");
-    let (s, again) = post_json(base, "/api/orders", order);
+    let (s, again) = server.post_json("/api/orders", order);
     assert_eq!(
         (s, &again["program_total"]),
         (201, &first["program_total"]),
         "a repeated order is answered alike and counts nothing: {again}"
     );
-    // A plain HTML form (JavaScript off): 303 to a receipt page that shows the count.
-    let mut res = client()
-        .post(&format!("{base}/api/orders"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .send("program=minju-chenjinggu&township=nanyu&name=%E9%99%88%E4%BC%AF&phone=13900139000")
-        .unwrap();
+    // A plain HTML form (JavaScript off): the first try sends a code and shows the form again;
+    // with the code typed in, 303 to a receipt page that shows the count.
+    let form = "program=minju-chenjinggu&township=nanyu&name=%E9%99%88%E4%BC%AF&phone=13900139000";
+    let post_form = |body: String| {
+        client()
+            .post(&format!("{base}/api/orders"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(body)
+            .unwrap()
+    };
+    let mut asked = post_form(form.to_owned());
+    let page = asked.body_mut().read_to_string().unwrap();
+    assert_eq!(asked.status().as_u16(), 422, "{page}");
+    assert!(page.contains("验证码已发送至"), "{page}");
+    let code = server
+        .inbox
+        .code_for("13900139000")
+        .expect("the text arrived");
+    let mut res = post_form(format!("{form}&code={code}"));
     assert_eq!(res.status().as_u16(), 303);
     let location = res
         .headers()
@@ -82,9 +85,7 @@ fn order_and_nominate(base: &str) {
     let _ = res.body_mut().read_to_string();
     let mut crossings = 0;
     for n in 1..=15 {
-        let (s, r) = post_json(
-            base,
-            "/api/nominations",
+        let (s, r) = server.post_json("/api/nominations",
             json!({"lecturer": "lin-xiuying", "township": "shangjie", "name": "乡亲", "phone": phone(n)}),
         );
         assert_eq!(s, 201, "{r}");
@@ -99,20 +100,21 @@ fn order_and_nominate(base: &str) {
     assert_eq!(crossings, 1);
 }
 
-fn registrations(base: &str) {
+fn registrations(server: &Server) {
+    let base = &server.base;
     let mut confirmed = Vec::new();
     let mut waitlisted = Vec::new();
     for n in 1..=12 {
-        let (s, r) = register(base, n);
+        let (s, r) = register(server, n);
         assert_eq!((s, r["status"].as_str()), (201, Some("confirmed")), "{r}");
         confirmed.push(r);
     }
     for n in 13..=16 {
-        let (s, r) = register(base, n);
+        let (s, r) = register(server, n);
         assert_eq!((s, r["status"].as_str()), (201, Some("waitlisted")), "{r}");
         waitlisted.push(r);
     }
-    let (s, r) = register(base, 17);
+    let (s, r) = register(server, 17);
     assert_eq!(s, 409, "the course and its waitlist are full: {r}");
     // Cancel the first confirmed place with its cancel URL: the first waitlisted one moves up.
     let cancel_url = confirmed[0]["cancel_url"].as_str().unwrap();
@@ -136,16 +138,12 @@ fn registrations(base: &str) {
     );
 }
 
-fn wish_and_rating(base: &str) {
-    let (s, r) = post_json(
-        base,
-        "/api/wishes",
+fn wish_and_rating(server: &Server) {
+    let (s, r) = server.post_json("/api/wishes",
         json!({"text": "希望寒假能开少儿书法班", "township": "ganzhe", "name": "张美玲", "phone": "13800000001"}),
     );
     assert_eq!(s, 201, "{r}");
-    let (s, r) = post_json(
-        base,
-        "/api/ratings",
+    let (s, r) = server.post_json("/api/ratings",
         json!({"slot": "2026-12-05-baisha-stage", "phone": "13800000002", "stars": 5, "comment": "演得真好"}),
     );
     assert_eq!(s, 201, "{r}");
@@ -180,21 +178,24 @@ fn resident_session(backend: Backend) -> Value {
         .read_to_string()
         .unwrap();
     assert!(home.contains("点单点将"));
-    order_and_nominate(&server.base);
-    registrations(&server.base);
-    wish_and_rating(&server.base);
+    order_and_nominate(&server);
+    registrations(&server);
+    wish_and_rating(&server);
     let before = get_json(&server.base, "/api/tallies");
     expected_tallies(&before);
+    // The code the resident got is still good after the restart (ten minutes; the clock stands).
+    let code = server.code("13800138000");
     server.stop();
 
     let again = Server::start_with(&repo_root(), backend, SECRET, now);
     let after = get_json(&again.base, "/api/tallies");
     assert_eq!(after, before, "the same counts after a restart");
-    let (s, r) = post_json(
-        &again.base,
-        "/api/orders",
-        json!({"program": "minju-chenjinggu", "township": "nanyu", "name": "林阿姨", "phone": "13800138000"}),
-    );
+    let mut res = client()
+        .post(&format!("{}/api/orders", again.base))
+        .send_json(json!({"program": "minju-chenjinggu", "township": "nanyu", "name": "林阿姨", "phone": "13800138000", "code": code}))
+        .expect("the server answers");
+    let s = res.status().as_u16();
+    let r: Value = res.body_mut().read_json().unwrap_or(Value::Null);
     assert_eq!(
         (s, &r["program_total"]),
         (201, &json!(after["programs"]["minju-chenjinggu"]["total"])),
@@ -231,13 +232,11 @@ fn nothing_the_generator_writes_holds_a_residents_phone_or_name() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.sqlite3");
     let server = Server::start(&repo_root(), &db, SECRET, china("2026-12-15"));
-    let (s, _) = post_json(
-        &server.base,
-        "/api/wishes",
+    let (s, _) = server.post_json("/api/wishes",
         json!({"text": "村里想看木偶戏", "township": "nanyu", "name": "郑秀兰", "phone": "13712345678"}),
     );
     assert_eq!(s, 201);
-    let (s, _) = register(&server.base, 1);
+    let (s, _) = register(&server, 1);
     assert_eq!(s, 201);
     server.stop();
     let out = dir.path().join("public");

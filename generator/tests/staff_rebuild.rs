@@ -12,6 +12,7 @@ use diandan::serve::{app, on_change, Live};
 use diandan_functions::api::ApiState;
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::domain::Secret;
+use diandan_functions::sms::Inbox;
 use diandan_functions::store::SqliteStore;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -61,14 +62,16 @@ async fn next_build(live: &Live, seen: u64) -> u64 {
 
 /// A `serve` loop on the sample content and a fresh store, with the admin API on and staff
 /// changes signalling rebuilds; the first build is done.
-async fn serving() -> (Live, Router, tokio::task::JoinHandle<()>) {
+async fn serving() -> (Live, Router, tokio::task::JoinHandle<()>, Arc<Inbox>) {
+    let inbox = Arc::new(Inbox::new());
     let store = Arc::new(SqliteStore::temporary().unwrap());
     let secret = Secret::new("staff-rebuild-test-secret-0123").unwrap();
     let (hook, signal) = on_change::change_signal();
     let api = ApiState::new(store, Catalogue::default(), secret)
         .with_base_url("")
         .with_admin_token(Some(TOKEN.into()))
-        .with_on_change(hook);
+        .with_on_change(hook)
+        .with_sms(inbox.clone());
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1);
     let live = Live::new(common::repo_root(), api, today);
     let first = live.clone();
@@ -78,19 +81,26 @@ async fn serving() -> (Live, Router, tokio::task::JoinHandle<()>) {
     let rebuilder = live.clone();
     let task = on_change::rebuild_on_signal(signal, move || rebuilder.rebuild());
     let site = app(live.clone());
-    (live, site, task)
+    (live, site, task, inbox)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_through_the_admin_api_shows_on_the_wish_wall_after_the_rebuild() {
-    let (live, site, task) = serving().await;
+    let (live, site, task, inbox) = serving().await;
     let wish = serde_json::json!({
         "text": "希望春节期间在南屿镇多演几场闽剧", "township": "nanyu", "name": "张美玲", "phone": PHONE
     });
     let (status, body) = send(&site, Method::POST, "/api/wishes", Some(wish)).await;
     assert_eq!(status, 201, "{body}");
+    // The sample content asks for a text-message code on orders.
+    let ask = serde_json::json!({ "phone": PHONE });
+    assert_eq!(
+        send(&site, Method::POST, "/api/verify", Some(ask)).await.0,
+        202
+    );
+    let code = inbox.code_for(PHONE).expect("the text arrived");
     let order = serde_json::json!({
-        "program": "minju-chenjinggu", "township": "nanyu", "name": "李四", "phone": PHONE
+        "program": "minju-chenjinggu", "township": "nanyu", "name": "李四", "phone": PHONE, "code": code
     });
     assert_eq!(
         send(&site, Method::POST, "/api/orders", Some(order))

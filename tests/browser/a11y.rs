@@ -8,7 +8,9 @@ use serde_json::json;
 
 use crate::driver::Browser;
 use crate::forms_nojs::{ORDER, PROGRAM};
-use crate::{phone, post_json, tools};
+use crate::support::Server;
+use crate::verify::type_code;
+use crate::{phone, tools};
 
 const RULES: &str = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']";
 
@@ -43,16 +45,16 @@ const SHOTS: &[(&str, &str)] = &[
 ];
 
 /// Some activity first, so live counts, receipts and status pages have something to show.
-fn seed(base: &str) -> String {
+fn seed(server: &Server) -> String {
     let order = json!({"program": "minju-chenjinggu", "township": "nanyu", "name": "林阿姨", "phone": phone(1)});
-    assert_eq!(post_json(base, "/api/orders", &order).0, 201);
+    assert_eq!(server.post_json("/api/orders", order).0, 201);
     for n in 1..=6 {
         let body = json!({"lecturer": "lin-xiuying", "township": "shangjie", "name": "乡亲", "phone": phone(n)});
-        assert_eq!(post_json(base, "/api/nominations", &body).0, 201);
+        assert_eq!(server.post_json("/api/nominations", body).0, 201);
     }
     let child = json!({"course": "hanjia-shaoer-guzheng", "child_name": "小明", "child_age": 9,
         "guardian_name": "陈美玲", "phone": phone(7)});
-    let (status, registered) = post_json(base, "/api/registrations", &child);
+    let (status, registered) = server.post_json("/api/registrations", child);
     assert_eq!(status, 201, "{registered}");
     registered["cancel_url"]
         .as_str()
@@ -154,9 +156,9 @@ async fn plain_submit(b: &Browser, fields: &[(&str, &str)]) {
     .await;
 }
 
-pub async fn every_page_type(b: &Browser) {
+pub async fn every_page_type(b: &Browser, server: &Server) {
     let axe_js = tools::axe_js();
-    let cancel = seed(&b.base);
+    let cancel = seed(server);
     let mut violations = Vec::new();
     let mut checked = Vec::new();
     for (what, path) in PAGES {
@@ -180,6 +182,11 @@ pub async fn every_page_type(b: &Browser) {
     b.fill(ORDER, "name", "陈伯").await;
     b.fill(ORDER, "phone", "13900139000").await;
     b.submit(ORDER).await;
+    b.wait_text("the code sent", |t| t.contains("验证码已发送至"))
+        .await;
+    violations.extend(check(b, &axe_js, "program asking for the code").await);
+    type_code(b, server, ORDER, "13900139000").await;
+    b.submit(ORDER).await;
     b.wait_text("the confirmation", |t| t.contains("点单成功"))
         .await;
     violations.extend(check(b, &axe_js, "program with its confirmation").await);
@@ -196,12 +203,31 @@ pub async fn every_page_type(b: &Browser) {
         ],
     )
     .await;
+    violations.extend(check(b, &axe_js, "form asking for the code").await);
+    type_code(b, server, "main form", "13900139002").await;
+    let before = b.path().await;
+    b.js(
+        "document.querySelector('main form').submit(); return true",
+        vec![],
+    )
+    .await;
+    b.wait_js(
+        "the receipt",
+        &format!("return location.pathname + location.search !== {before:?}"),
+    )
+    .await;
     violations.extend(check(b, &axe_js, "receipt page").await);
     b.goto(&cancel).await;
     violations.extend(check(b, &axe_js, "cancel page").await);
     b.goto(&cancel.replace("/cancel?", "?")).await;
     violations.extend(check(b, &axe_js, "registration status page").await);
-    checked.extend(["form errors", "receipt", "error page", "registration"]);
+    checked.extend([
+        "form errors",
+        "code",
+        "receipt",
+        "error page",
+        "registration",
+    ]);
 
     assert!(
         violations.is_empty(),

@@ -5,17 +5,19 @@ use serde_json::json;
 
 use crate::driver::Browser;
 use crate::forms_nojs::{ORDER, PROGRAM};
-use crate::{phone, post_json};
+use crate::phone;
+use crate::support::Server;
+use crate::verify::type_code;
 
 const LECTURER: &str = "/lecturers/lin-xiuying/";
 const NOMINATE: &str = "form[data-form=nomination]";
 const COURSE: &str = "/courses/hanjia-shaoer-guzheng/";
 const REGISTER: &str = "form[data-form=registration]";
 
-pub async fn nominate(b: &Browser) {
+pub async fn nominate(b: &Browser, server: &Server) {
     for n in 1..=3 {
         let body = json!({"lecturer": "lin-xiuying", "township": "shangjie", "name": "乡亲", "phone": phone(n)});
-        assert_eq!(post_json(&b.base, "/api/nominations", &body).0, 201);
+        assert_eq!(server.post_json("/api/nominations", body).0, 201);
     }
     b.goto(LECTURER).await;
     b.wait_text("the live count", |t| {
@@ -28,6 +30,13 @@ pub async fn nominate(b: &Browser) {
     b.fill(NOMINATE, "name", "郑老师").await;
     b.fill(NOMINATE, "phone", "13912345678").await;
     b.fill(NOMINATE, "topic", "剪纸入门").await;
+    b.submit(NOMINATE).await;
+    // No code yet: site.js asks for one, as the server does for a plain form.
+    b.wait_text("the code sent", |t| {
+        t.contains("验证码已发送至 139****5678")
+    })
+    .await;
+    type_code(b, server, NOMINATE, "13912345678").await;
     b.submit(NOMINATE).await;
     let text = b
         .wait_text("the inline confirmation", |t| {
@@ -45,7 +54,7 @@ pub async fn nominate(b: &Browser) {
         "the page was not reloaded"
     );
     assert_eq!(b.path().await, LECTURER);
-    let status = b.text(&format!("{NOMINATE} [role=status]")).await;
+    let status = b.text(&format!("{NOMINATE} .result")).await;
     assert!(
         status.contains("点将成功"),
         "the confirmation sits in the live region: {status}"
@@ -53,11 +62,13 @@ pub async fn nominate(b: &Browser) {
 }
 
 /// Registers one child through the form; returns the new answer's text and its links.
-async fn register(b: &Browser, n: u32, before: &str) -> (String, Vec<String>) {
+async fn register(b: &Browser, server: &Server, n: u32, before: &str) -> (String, Vec<String>) {
     b.fill(REGISTER, "child_name", &format!("小朋友{n}")).await;
     b.fill(REGISTER, "child_age", "9").await;
     b.fill(REGISTER, "guardian_name", "林妈妈").await;
     b.fill(REGISTER, "phone", &phone(100 + n)).await;
+    b.fill(REGISTER, "code", &server.code(&phone(100 + n)))
+        .await;
     b.submit(REGISTER).await;
     let result = format!("{REGISTER} .result");
     let started = std::time::Instant::now();
@@ -82,12 +93,12 @@ async fn register(b: &Browser, n: u32, before: &str) -> (String, Vec<String>) {
     }
 }
 
-pub async fn register_until_full_then_cancel(b: &Browser) {
+pub async fn register_until_full_then_cancel(b: &Browser, server: &Server) {
     // Ten children are registered already; the course takes twelve, then four on a waitlist.
     for n in 1..=10 {
         let body = json!({"course": "hanjia-shaoer-guzheng", "child_name": format!("孩子{n}"),
             "child_age": 8, "guardian_name": "家长", "phone": phone(n)});
-        assert_eq!(post_json(&b.base, "/api/registrations", &body).0, 201);
+        assert_eq!(server.post_json("/api/registrations", body).0, 201);
     }
     b.goto(COURSE).await;
     b.wait_text("the places left", |t| t.contains("还剩 2 个名额"))
@@ -95,7 +106,7 @@ pub async fn register_until_full_then_cancel(b: &Browser) {
     let mut answers = Vec::new();
     let mut before = String::new();
     for n in 1..=5 {
-        let (text, links) = register(b, n, &before).await;
+        let (text, links) = register(b, server, n, &before).await;
         before = text.clone();
         let waitlisted = text.contains("名额已满，已为您排上候补");
         answers.push((text, links));
@@ -156,7 +167,7 @@ pub async fn register_until_full_then_cancel(b: &Browser) {
 }
 
 /// A wrong submission with JavaScript on: summary on top, focused, linking to marked fields.
-pub async fn errors_are_announced(b: &Browser) {
+pub async fn errors_are_announced(b: &Browser, server: &Server) {
     b.goto(PROGRAM).await;
     b.fill(ORDER, "name", "陈伯").await;
     b.fill(ORDER, "phone", "12").await;
@@ -206,6 +217,10 @@ pub async fn errors_are_announced(b: &Browser) {
     // Put right and sent again: the marks go, the answer comes.
     b.choose(ORDER, "township", "ganzhe").await;
     b.fill(ORDER, "phone", "13900001111").await;
+    b.submit(ORDER).await;
+    b.wait_text("the code sent", |t| t.contains("验证码已发送至"))
+        .await;
+    type_code(b, server, ORDER, "13900001111").await;
     b.submit(ORDER).await;
     b.wait_text("the confirmation", |t| t.contains("点单成功"))
         .await;

@@ -5,6 +5,8 @@ use fantoccini::key::Key;
 use serde_json::json;
 
 use crate::driver::Browser;
+use crate::support::Server;
+use crate::verify::type_code;
 
 pub const PROGRAM: &str = "/programs/minju-chenjinggu/";
 pub const ORDER: &str = "form[data-form=order]";
@@ -19,8 +21,20 @@ async fn order(b: &Browser, township: &str, name: &str, phone: &str, note: &str)
     b.submit(ORDER).await;
 }
 
-pub async fn order_repeat_and_wrong_phone(b: &Browser) {
-    order(b, "nanyu", "林阿姨", "138 0013 8000", "希望过年前来演").await;
+/// The first order from a phone: the form comes back asking for the code it sent; typed in,
+/// the order goes through.
+async fn order_with_code(b: &Browser, server: &Server, phone: &str, note: &str) {
+    order(b, "nanyu", "林阿姨", phone, note).await;
+    b.wait_text("the form asking for the code", |t| {
+        t.contains("验证码已发送至")
+    })
+    .await;
+    type_code(b, server, "main form", phone).await;
+    b.submit("main form").await;
+}
+
+pub async fn order_repeat_and_wrong_phone(b: &Browser, server: &Server) {
+    order_with_code(b, server, "138 0013 8000", "希望过年前来演").await;
     let receipt = b
         .wait_text("the order receipt", |t| t.contains("点单成功"))
         .await;
@@ -160,7 +174,7 @@ async fn focused(b: &Browser) -> serde_json::Value {
 }
 
 /// Tab to each field, type, pick the township with the arrow keys, Enter on the button.
-pub async fn keyboard_only_order(b: &Browser, javascript: bool) {
+pub async fn keyboard_only_order(b: &Browser, server: &Server, javascript: bool) {
     b.goto(PROGRAM).await;
     tab_to(b, "township").await;
     b.press(Key::Down).await;
@@ -175,13 +189,29 @@ pub async fn keyboard_only_order(b: &Browser, javascript: bool) {
     b.type_text("陈伯").await;
     b.press(Key::Tab).await;
     assert_eq!(focused(b).await[1], json!("phone"));
-    b.type_text(if javascript {
+    let phone = if javascript {
         "13900139001"
     } else {
         "13900139000"
-    })
-    .await;
+    };
+    b.type_text(phone).await;
     b.press(Key::Tab).await;
+    assert_eq!(focused(b).await[1], json!("code"));
+    if javascript {
+        // 获取验证码 is next; Enter on it sends the code and brings the focus back to the field.
+        b.press(Key::Tab).await;
+        assert_eq!(focused(b).await[0], json!("BUTTON"));
+        b.press(Key::Enter).await;
+        b.wait_text("the code sent", |t| t.contains("验证码已发送至"))
+            .await;
+        assert_eq!(focused(b).await[1], json!("code"));
+        let code = server.inbox.code_for(phone).expect("the text arrived");
+        b.type_text(&code).await;
+        // The button counts down, disabled, so Tab passes it by.
+        b.press(Key::Tab).await;
+    } else {
+        b.press(Key::Tab).await;
+    }
     assert_eq!(focused(b).await[1], json!("note"));
     b.press(Key::Tab).await;
     let button = focused(b).await;
@@ -198,6 +228,13 @@ pub async fn keyboard_only_order(b: &Browser, javascript: bool) {
         assert!(text.contains("人点了这个节目"), "{text}");
         assert_eq!(b.path().await, PROGRAM, "JavaScript answers in place");
     } else {
+        // The form comes back asking for the code it sent; Tab to it, type, Enter.
+        b.wait_text("the code sent", |t| t.contains("验证码已发送至"))
+            .await;
+        tab_to(b, "field-code").await;
+        let code = server.inbox.code_for(phone).expect("the text arrived");
+        b.type_text(&code).await;
+        b.press(Key::Enter).await;
         b.wait_text("the receipt page", |t| t.contains("点单成功，谢谢您"))
             .await;
         assert!(b.path().await.starts_with("/api/orders/receipt"));

@@ -15,11 +15,11 @@ mod forms_nojs;
 mod print;
 mod staff;
 mod tools;
+mod verify;
 mod weight;
 mod wishes;
 
 use driver::Browser;
-use serde_json::Value;
 use support::{china, repo_root, Server};
 
 const SECRET: &str = "browser-test-secret-0123456789abcdef";
@@ -52,17 +52,6 @@ pub async fn within_time_limit(scenario: impl std::future::Future<Output = ()>) 
     }
 }
 
-/// What other residents did before ours: a JSON submission straight to the API.
-pub fn post_json(base: &str, path: &str, body: &Value) -> (u16, Value) {
-    let mut res = support::client()
-        .post(&format!("{base}{path}"))
-        .send_json(body)
-        .expect("the server answers");
-    let status = res.status().as_u16();
-    let text = res.body_mut().read_to_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 /// Distinct mainland mobile numbers, one per `n`.
 pub fn phone(n: u32) -> String {
     format!("139{:08}", 20_000_000 + n)
@@ -74,7 +63,7 @@ async fn without_javascript_an_order_gets_a_receipt_a_repeat_is_counted_once_and
     within_time_limit(async {
         let site = site();
         let browser = Browser::launch(&site.server.base, false).await;
-        forms_nojs::order_repeat_and_wrong_phone(&browser).await;
+        forms_nojs::order_repeat_and_wrong_phone(&browser, &site.server).await;
         browser.close().await;
     })
     .await;
@@ -83,10 +72,11 @@ async fn without_javascript_an_order_gets_a_receipt_a_repeat_is_counted_once_and
 #[tokio::test]
 async fn the_order_form_can_be_completed_with_the_keyboard_alone() {
     within_time_limit(async {
-        let site = site();
         for javascript in [false, true] {
+            // A site each: the first order's rebuild must not reload the second's page mid-Tab.
+            let site = site();
             let browser = Browser::launch(&site.server.base, javascript).await;
-            forms_nojs::keyboard_only_order(&browser, javascript).await;
+            forms_nojs::keyboard_only_order(&browser, &site.server, javascript).await;
             browser.close().await;
         }
     })
@@ -98,7 +88,7 @@ async fn with_javascript_a_nomination_confirms_inline_and_the_live_count_goes_up
     within_time_limit(async {
         let site = site();
         let browser = Browser::launch(&site.server.base, true).await;
-        forms_js::nominate(&browser).await;
+        forms_js::nominate(&browser, &site.server).await;
         browser.close().await;
     })
     .await;
@@ -109,7 +99,7 @@ async fn with_javascript_a_full_course_offers_the_waitlist_and_a_cancel_frees_th
     within_time_limit(async {
         let site = site();
         let browser = Browser::launch(&site.server.base, true).await;
-        forms_js::register_until_full_then_cancel(&browser).await;
+        forms_js::register_until_full_then_cancel(&browser, &site.server).await;
         browser.close().await;
     })
     .await;
@@ -120,7 +110,7 @@ async fn form_errors_are_announced_with_and_without_javascript() {
     within_time_limit(async {
         let site = site();
         let browser = Browser::launch(&site.server.base, true).await;
-        forms_js::errors_are_announced(&browser).await;
+        forms_js::errors_are_announced(&browser, &site.server).await;
         browser.close().await;
         let browser = Browser::launch(&site.server.base, false).await;
         forms_nojs::errors_are_announced(&browser).await;
@@ -130,11 +120,24 @@ async fn form_errors_are_announced_with_and_without_javascript() {
 }
 
 #[tokio::test]
+async fn one_text_message_lets_a_browser_order_nominate_and_register_with_and_without_javascript() {
+    within_time_limit(async {
+        for javascript in [true, false] {
+            let site = site();
+            let browser = Browser::launch(&site.server.base, javascript).await;
+            verify::one_text_for_three_forms(&browser, &site.server, javascript).await;
+            browser.close().await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn axe_finds_no_wcag_21_aa_violation_on_any_page_type() {
     within_time_limit(async {
         let site = site();
         let browser = Browser::launch(&site.server.base, true).await;
-        a11y::every_page_type(&browser).await;
+        a11y::every_page_type(&browser, &site.server).await;
         browser.close().await;
     })
     .await;
@@ -146,7 +149,7 @@ async fn a_program_page_weighs_under_30_kb_gzipped_and_loads_nothing_from_anothe
         let site = site();
         weight::program_pages_fit_the_budget(&site.server.base);
         let browser = Browser::launch(&site.server.base, true).await;
-        weight::only_one_host(&browser).await;
+        weight::only_one_host(&browser, &site.server).await;
         browser.close().await;
     })
     .await;

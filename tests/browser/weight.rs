@@ -10,6 +10,8 @@ use serde_json::Value;
 
 use crate::driver::Browser;
 use crate::forms_nojs::{ORDER, PROGRAM};
+use crate::support::Server;
+use crate::verify::type_code;
 
 /// 30 KB, as transferred with gzip.
 pub const BUDGET: usize = 30 * 1024;
@@ -112,11 +114,15 @@ pub fn program_pages_fit_the_budget(base: &str) {
 }
 
 /// Everything the browser fetched for a program page and an order sent from it.
-pub async fn only_one_host(b: &Browser) {
+pub async fn only_one_host(b: &Browser, server: &Server) {
     b.goto(PROGRAM).await;
     b.choose(ORDER, "township", "nanyu").await;
     b.fill(ORDER, "name", "林阿姨").await;
     b.fill(ORDER, "phone", "13800138000").await;
+    b.submit(ORDER).await;
+    b.wait_text("the code sent", |t| t.contains("验证码已发送至"))
+        .await;
+    type_code(b, server, ORDER, "13800138000").await;
     b.submit(ORDER).await;
     b.wait_text("the confirmation", |t| t.contains("点单成功"))
         .await;

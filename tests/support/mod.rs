@@ -3,16 +3,18 @@
 
 pub mod child;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use diandan::serve::{app, on_change, Live};
 use diandan_functions::api::ApiState;
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::clock::fixed_clock;
-use diandan_functions::domain::Secret;
+use diandan_functions::domain::{Phone, Secret};
+use diandan_functions::sms::Inbox;
 use diandan_functions::store::dynamo::testing;
 use diandan_functions::store::sqlite::SqliteStore;
 use diandan_functions::store::{DynamoStore, Store};
@@ -30,6 +32,10 @@ pub fn repo_root() -> PathBuf {
 
 pub struct Server {
     pub base: String,
+    /// The residents' phones: every text message the server sent.
+    pub inbox: Arc<Inbox>,
+    /// The code each phone asked for, kept: a code is good for many submissions.
+    codes: Mutex<HashMap<String, String>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -85,6 +91,8 @@ impl Server {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel::<SocketAddr>();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (root, secret) = (root.to_path_buf(), secret.to_owned());
+        let inbox = Arc::new(Inbox::new());
+        let sms = inbox.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -100,6 +108,7 @@ impl Server {
                     .with_base_url("")
                     .with_clock(fixed_clock(now))
                     .with_admin_token(Some(ADMIN_TOKEN.into()))
+                    .with_sms(sms)
                     .with_on_change(hook);
                 let live = Live::new(root, api, Some(now.date_naive()));
                 let first = live.clone();
@@ -116,9 +125,54 @@ impl Server {
         let addr = addr_rx.recv().expect("the server starts");
         Server {
             base: format!("http://{addr}"),
+            inbox,
+            codes: Mutex::new(HashMap::new()),
             stop: Some(stop_tx),
             thread: Some(thread),
         }
+    }
+
+    /// The text-message code for `phone`, asked for as a resident would (`POST /api/verify`,
+    /// then read off the phone) the first time, and kept for the phone's later submissions.
+    pub fn code(&self, phone: &str) -> String {
+        let key = Phone::parse(phone).map_or_else(|_| phone.to_owned(), |p| p.digits().to_owned());
+        let mut codes = self.codes.lock().unwrap();
+        if let Some(code) = codes.get(&key) {
+            return code.clone();
+        }
+        let answer = client()
+            .post(&format!("{}/api/verify", self.base))
+            .send_json(serde_json::json!({ "phone": phone }))
+            .expect("the server answers");
+        assert_eq!(answer.status().as_u16(), 202, "a code is sent to {phone}");
+        let code = self.inbox.code_for(phone).expect("the text arrived");
+        codes.insert(key, code.clone());
+        code
+    }
+
+    /// `body` with the code for its `phone` added, when it has one.
+    pub fn with_code(&self, mut body: serde_json::Value) -> serde_json::Value {
+        let phone = body
+            .get("phone")
+            .and_then(|p| p.as_str())
+            .map(str::to_owned);
+        if let (Some(phone), Some(map)) = (phone, body.as_object_mut()) {
+            map.insert("code".into(), self.code(&phone).into());
+        }
+        body
+    }
+
+    /// Posts `body` as JSON, as a resident's browser with JavaScript would: with the code for
+    /// its phone (the sample content asks for codes on orders, nominations and registrations).
+    /// Returns the status and the JSON answer (`null` if it is not JSON).
+    pub fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let mut res = client()
+            .post(&format!("{}{path}", self.base))
+            .send_json(self.with_code(body))
+            .expect("the server answers");
+        let status = res.status().as_u16();
+        let text = res.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or_default())
     }
 
     pub fn stop(mut self) {

@@ -51,6 +51,20 @@ impl FieldSpec {
         self.hint = Some(hint.into());
         self
     }
+
+    /// The township picker every form that places something has.
+    pub fn township(catalogue: &crate::catalogue::Catalogue) -> Self {
+        let options = super::facts::township_options(catalogue);
+        Self::new("township", Control::Select(options), true)
+    }
+
+    /// A person's name (resident, guardian, child), as long as a [`PersonName`] may be.
+    ///
+    /// [`PersonName`]: crate::domain::PersonName
+    pub fn person(name: &'static str, required: bool) -> Self {
+        let max = crate::domain::PersonName::MAX_CHARS;
+        Self::new(name, Control::Text { max }, required)
+    }
 }
 
 /// A form that posts back to the API.

@@ -9,8 +9,10 @@
 pub mod aliyun;
 pub mod console;
 mod http;
+pub mod inbox;
 pub mod sign;
 pub mod tencent;
+pub mod testing;
 
 use std::sync::Arc;
 
@@ -20,6 +22,7 @@ use crate::domain::{mask_phones_in, Phone};
 
 pub use aliyun::Aliyun;
 pub use console::Console;
+pub use inbox::Inbox;
 pub use tencent::Tencent;
 
 pub const PROVIDER_VAR: &str = "DIANDAN_SMS";

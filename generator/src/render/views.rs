@@ -30,6 +30,8 @@ pub struct SiteView {
     pub language: String,
     pub threshold: i64,
     pub menu: Vec<Link>,
+    /// The forms that ask for a text-message code (`site.yaml`'s `verify`).
+    pub verify: Vec<String>,
     #[serde(skip)]
     pub page_size: usize,
 }
@@ -371,6 +373,7 @@ pub(super) fn site_view(c: &Content) -> SiteView {
         api_url: s.api_url.trim_end_matches('/').to_owned(),
         language: s.language.clone(),
         threshold: s.nomination_threshold,
+        verify: s.verify.clone(),
         page_size: usize::try_from(s.page_size).unwrap_or(20),
         menu: pages
             .into_iter()

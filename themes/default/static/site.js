@@ -97,6 +97,43 @@
     }
   }
 
+  // Text-message codes: "获取验证码" asks /api/verify, then waits out the resend minute.
+  function countdown(button, seconds) {
+    button.disabled = true;
+    (function tick() {
+      if (seconds <= 0) { button.disabled = false; button.textContent = "重新获取"; return; }
+      button.textContent = "重新获取（" + seconds-- + " 秒）";
+      setTimeout(tick, 1000);
+    })();
+  }
+
+  function sendCode(form) {
+    var phone = form.querySelector("[name=phone]"), button = form.querySelector("[data-send-code]");
+    var status = form.querySelector("[name=code]").id + "-status";
+    clearErrors(form);
+    if (!phone.value.trim()) return showErrors(form, { errors: [{ field: "phone", message: "请先填写手机号码，验证码会发到这个号码上。" }] });
+    button.disabled = true;
+    fetch(api + "/verify", { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify({ phone: phone.value }) })
+      .then(function (r) { return r.json().then(function (j) { return { status: r.status, wait: Number(r.headers.get("Retry-After")) || 60, body: j }; }); })
+      .then(function (res) {
+        if (res.status === 202) {
+          text(document.getElementById(status), "验证码已发送至 " + res.body.phone + "，10 分钟内有效。请填写短信里的 6 位数字。");
+          form.querySelector("[name=code]").focus();
+          return countdown(button, res.body.resend_after || 60);
+        }
+        showErrors(form, res.body);
+        if (res.status === 429) countdown(button, res.wait); else button.disabled = false;
+      })
+      .catch(function () { button.disabled = false; showErrors(form, { detail: "网络不太好，验证码没有发出去，请稍后再试。" }); });
+  }
+
+  // A form that needs a code came back asking for one and none was typed: send it, as the
+  // server does for a plain form, so the resident only has to type it in.
+  function wantsCode(form, problem) {
+    var code = form.querySelector("[name=code]"), errors = problem.errors || [];
+    return code && !code.value && errors.length === 1 && errors[0].field === "code";
+  }
+
   function submit(ev) {
     var form = ev.target, kind = form.getAttribute("data-form");
     if (!window.fetch || !window.FormData) return;
@@ -112,6 +149,7 @@
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
       .then(function (res) {
         if (res.ok) { showResult(form, kind, res.body); refresh(true); }
+        else if (wantsCode(form, res.body)) sendCode(form);
         else showErrors(form, res.body);
       })
       .catch(function () { showErrors(form, { detail: "网络不太好，提交没有成功，请稍后再试。" }); })
@@ -119,5 +157,9 @@
   }
 
   document.querySelectorAll("form[data-form]").forEach(function (f) { f.addEventListener("submit", submit); });
+  document.querySelectorAll("[data-send-code]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { sendCode(b.form); });
+  });
   refresh();
 })();

@@ -42,11 +42,11 @@ fn township_options(catalogue: &Catalogue, helper: &Account) -> Vec<(String, Str
 pub(super) fn spec(state: &ApiState, helper: &Account, kind: Kind) -> FormSpec {
     let catalogue = state.catalogue();
     let public = match kind {
-        Kind::Order => orders::form(&catalogue),
-        Kind::Nomination => nominations::form(&catalogue),
-        Kind::Registration => registrations::form(&catalogue),
-        Kind::Rating => ratings::form(&catalogue, state.now().date_naive()),
-        Kind::Wish => wishes::form(&catalogue),
+        Kind::Order => orders::form_for(&catalogue),
+        Kind::Nomination => nominations::form_for(&catalogue),
+        Kind::Registration => registrations::form_for(&catalogue),
+        Kind::Rating => ratings::form_for(&catalogue, state.now().date_naive()),
+        Kind::Wish => wishes::form_for(&catalogue),
     };
     let channels = (Channel::ALL.iter())
         .map(|c| (c.as_str().to_owned(), c.words().to_owned()))

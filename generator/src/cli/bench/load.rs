@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
 use diandan_functions::api::{ApiState, Limits};
-use diandan_functions::catalogue::{Allocation, Catalogue};
+use diandan_functions::catalogue::{Allocation, Catalogue, FormKind};
 use diandan_functions::clock::fixed_clock;
 use diandan_functions::domain::Secret;
+use diandan_functions::sms::Inbox;
 use diandan_functions::store::SqliteStore;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -71,47 +72,92 @@ impl Conn {
 /// A submission: path and JSON body.
 type Job = (&'static str, String);
 
+/// A submission before its code is known: the form, its path, the phone and the other fields.
+struct Draft {
+    form: FormKind,
+    path: &'static str,
+    phone: String,
+    fields: serde_json::Value,
+}
+
+impl Draft {
+    fn new(form: FormKind, phone: String, fields: serde_json::Value) -> Self {
+        let path = match form {
+            FormKind::Orders => "/api/orders",
+            FormKind::Nominations => "/api/nominations",
+            FormKind::Registrations => "/api/registrations",
+            FormKind::Ratings => "/api/ratings",
+            FormKind::Wishes => "/api/wishes",
+        };
+        Draft {
+            form,
+            path,
+            phone,
+            fields,
+        }
+    }
+}
+
+/// One `POST /api/verify` for each draft whose form needs a code (as `site.yaml` says).
+fn code_requests(cat: &Catalogue, drafts: &[&Draft]) -> Vec<Job> {
+    (drafts.iter())
+        .filter(|d| cat.needs_code(d.form))
+        .map(|d| {
+            (
+                "/api/verify",
+                serde_json::json!({ "phone": d.phone }).to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The drafts as sent: with the phone, and the code its text brought where one is needed.
+fn with_codes(cat: &Catalogue, inbox: &Inbox, drafts: Vec<Draft>) -> anyhow::Result<Vec<Job>> {
+    let mut jobs = Vec::with_capacity(drafts.len());
+    for mut d in drafts {
+        d.fields["phone"] = d.phone.clone().into();
+        if cat.needs_code(d.form) {
+            let code = (inbox.code_for(&d.phone))
+                .with_context(|| format!("no code sent to {}", d.phone))?;
+            d.fields["code"] = code.into();
+        }
+        jobs.push((d.path, d.fields.to_string()));
+    }
+    Ok(jobs)
+}
+
 fn phone(n: usize) -> String {
     format!("13{}{:08}", 5 + n % 5, n)
 }
 
-fn jobs(o: &LoadOptions, cat: &Catalogue) -> anyhow::Result<(Vec<Job>, Vec<Job>)> {
-    let programs: Vec<_> = cat
-        .programs
-        .iter()
+fn drafts(o: &LoadOptions, cat: &Catalogue) -> anyhow::Result<(Vec<Draft>, Vec<Draft>)> {
+    let programs: Vec<_> = (cat.programs.iter())
         .filter(|(_, p)| p.orderable)
         .map(|(id, _)| id.to_string())
         .collect();
     let towns: Vec<_> = cat.townships.keys().map(ToString::to_string).collect();
-    let lecturer = cat
-        .lecturers
-        .keys()
-        .next()
-        .context("the catalogue has no lecturer")?;
+    let lecturer = (cat.lecturers.keys().next()).context("the catalogue has no lecturer")?;
     ensure!(
         !programs.is_empty() && !towns.is_empty(),
         "the catalogue needs programs and townships"
     );
     let mut burst = Vec::new();
     for i in 0..o.orders {
-        let body = format!(
-            r#"{{"program":"{}","township":"{}","name":"居民","phone":"{}"}}"#,
-            programs[i % programs.len()],
-            towns[i % towns.len()],
-            phone(i)
-        );
-        burst.push(("/api/orders", body));
+        let fields = serde_json::json!({"program": programs[i % programs.len()],
+            "township": towns[i % towns.len()], "name": "居民"});
+        burst.push(Draft::new(FormKind::Orders, phone(i), fields));
     }
     for i in 0..o.nominations {
-        let body = format!(
-            r#"{{"lecturer":"{lecturer}","township":"{}","name":"居民","phone":"{}"}}"#,
-            towns[i % towns.len()],
-            phone(100_000 + i)
-        );
-        burst.push(("/api/nominations", body));
+        let fields = serde_json::json!({"lecturer": lecturer.to_string(),
+            "township": towns[i % towns.len()], "name": "居民"});
+        burst.push(Draft::new(
+            FormKind::Nominations,
+            phone(100_000 + i),
+            fields,
+        ));
     }
     // Interleave so orders and nominations arrive together, as after a village announcement.
-    burst.sort_by_key(|(_, b)| b.len() % 7);
+    burst.sort_by_key(|d| (d.phone.len() + d.fields.to_string().len()) % 7);
     // A first-come course: a lottery's applications are not places to race for.
     let first_come = || (cat.courses.iter()).filter(|(_, c)| c.allocation == Allocation::FirstCome);
     let course = first_come()
@@ -119,7 +165,11 @@ fn jobs(o: &LoadOptions, cat: &Catalogue) -> anyhow::Result<(Vec<Job>, Vec<Job>)
         .or_else(|| first_come().next())
         .context("no first-come course")?;
     let race = (0..o.racers)
-        .map(|i| ("/api/registrations", format!(r#"{{"course":"{}","child_name":"孩子","child_age":{},"guardian_name":"家长","phone":"{}"}}"#, course.0, course.1.ages.min, phone(200_000 + i))))
+        .map(|i| {
+            let fields = serde_json::json!({"course": course.0.to_string(), "child_name": "孩子",
+                "child_age": course.1.ages.min, "guardian_name": "家长"});
+            Draft::new(FormKind::Registrations, phone(200_000 + i), fields)
+        })
         .collect();
     Ok((burst, race))
 }
@@ -189,6 +239,8 @@ pub async fn loadtest(o: LoadOptions) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let store = Arc::new(SqliteStore::open(dir.path().join("load.sqlite3"))?);
     let now = chrono::DateTime::parse_from_rfc3339("2026-12-15T10:00:00+08:00")?;
+    // The residents' phones: the codes are read from here.
+    let inbox = Arc::new(Inbox::new());
     let api = ApiState::new(
         store.clone(),
         Catalogue::default(),
@@ -198,7 +250,8 @@ pub async fn loadtest(o: LoadOptions) -> anyhow::Result<()> {
     .with_base_url("")
     // The abuse limits as `serve` has them (defaults, or the environment's), so their cost
     // is measured too; every load-test person is distinct, so none is refused.
-    .with_limits(Limits::from_lookup(|v| std::env::var(v).ok()).map_err(anyhow::Error::msg)?);
+    .with_limits(Limits::from_lookup(|v| std::env::var(v).ok()).map_err(anyhow::Error::msg)?)
+    .with_sms(inbox.clone());
     let live = Live::new(o.root.clone(), api.clone(), Some(now.date_naive()));
     let first = live.clone();
     tokio::task::spawn_blocking(move || first.rebuild()).await?;
@@ -209,8 +262,21 @@ pub async fn loadtest(o: LoadOptions) -> anyhow::Result<()> {
     let server = tokio::spawn(serve_until(listener, app(live), async {
         let _ = stopped.await;
     }));
-    let (burst, race) = jobs(&o, &cat)?;
+    let (burst, race) = drafts(&o, &cat)?;
     println!("| run | requests | accepted | accepted/s | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|");
+    // Every resident first asks for a text-message code, where site.yaml asks for one.
+    let asks = code_requests(&cat, &burst.iter().chain(&race).collect::<Vec<_>>());
+    if !asks.is_empty() {
+        let v = fire(addr, o.clients, asks).await?;
+        report("codes asked for by text message", &v);
+        if let Some((s, body)) = v.bodies.iter().find(|(s, _)| *s >= 300) {
+            bail!("a code was refused: {s} {body}");
+        }
+    }
+    let (burst, race) = (
+        with_codes(&cat, &inbox, burst)?,
+        with_codes(&cat, &inbox, race)?,
+    );
     let b = fire(addr, o.clients, burst).await?;
     report(
         &format!(
