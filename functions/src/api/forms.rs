@@ -19,6 +19,8 @@ pub enum Control {
     Code,
     /// Several lines, at most `max` characters.
     TextArea { max: usize },
+    /// A password: never pre-filled, never sent back.
+    Password,
     /// A whole number between `min` and `max`.
     Number { min: u8, max: u8 },
     /// One of (value, words).
@@ -191,6 +193,9 @@ fn control(control: &Control, attrs: &str, value: &str) -> String {
         Control::PhoneKept => format!(
             "<input type=\"tel\" {attrs} inputmode=\"tel\" autocomplete=\"tel\" value=\"{value}\">\n"
         ),
+        Control::Password => {
+            format!("<input type=\"password\" {attrs} autocomplete=\"current-password\" value=\"\">\n")
+        }
         Control::Code => format!(
             "<input type=\"text\" {attrs} class=\"code-input\" inputmode=\"numeric\" \
              autocomplete=\"one-time-code\" maxlength=\"6\" value=\"\">\n"

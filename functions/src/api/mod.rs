@@ -11,9 +11,11 @@ mod facts;
 pub mod fields;
 pub mod forms;
 pub mod guard;
+pub mod helper;
 pub mod html;
 pub mod human;
 pub mod input;
+mod login;
 mod nominations;
 pub mod openapi;
 mod orders;
@@ -21,6 +23,7 @@ pub mod problem;
 mod ratings;
 mod registrations;
 mod respond;
+mod session;
 mod state;
 mod submit;
 pub mod verify;
@@ -50,6 +53,9 @@ pub fn router(state: ApiState) -> Router {
             guard::guard,
         ))
         .merge(admin::routes(&state))
+        .merge(helper::routes(&state))
+        // Logins have limits of their own (wrong passwords), not the residents' forms'.
+        .merge(endpoint::router(login::endpoints()))
         .with_state(state)
 }
 
@@ -58,6 +64,9 @@ pub fn router(state: ApiState) -> Router {
 pub fn routes() -> Vec<(Method, &'static str)> {
     let mut all = endpoint::listing(&endpoints());
     all.extend(endpoint::listing(&admin::endpoints()));
+    all.extend(endpoint::listing(&admin::account_endpoints()));
+    all.extend(endpoint::listing(&helper::endpoints()));
+    all.extend(endpoint::listing(&login::endpoints()));
     all
 }
 

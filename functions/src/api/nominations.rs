@@ -101,7 +101,11 @@ async fn nominate(s: &Submitted<'_>) -> Result<(NominationAnswer, Verified), Api
 }
 
 fn form(s: &Submitted<'_>) -> FormSpec {
-    let catalogue = s.catalogue;
+    form_for(s.catalogue)
+}
+
+/// The form itself, for a catalogue: also the base of a village helper's form.
+pub(super) fn form_for(catalogue: &Catalogue) -> FormSpec {
     let lecturers = (catalogue.lecturers.iter())
         .map(|(id, l)| (id.to_string(), l.name.clone()))
         .collect();

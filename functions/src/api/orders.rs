@@ -103,7 +103,11 @@ fn check(state: &ApiState, catalogue: &Catalogue, fields: &Fields) -> Result<New
 
 /// The order form, for re-showing after a mistake.
 fn form(s: &Submitted<'_>) -> FormSpec {
-    let catalogue = s.catalogue;
+    form_for(s.catalogue)
+}
+
+/// The form itself, for a catalogue: also the base of a village helper's form.
+pub(super) fn form_for(catalogue: &Catalogue) -> FormSpec {
     let programs = (catalogue.programs.iter())
         .filter(|(_, p)| p.orderable)
         .map(|(id, p)| (id.to_string(), p.title.clone()))

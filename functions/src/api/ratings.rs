@@ -3,6 +3,7 @@
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::facts;
@@ -15,7 +16,7 @@ use super::respond;
 use super::state::ApiState;
 use super::submit::{public_form, Submitted};
 use super::verify::{self, Verified};
-use crate::catalogue::FormKind;
+use crate::catalogue::{Catalogue, FormKind};
 use crate::domain::{Comment, SlotId, Stars};
 use crate::store::{NewRating, RatingSummary, StoreError};
 
@@ -88,7 +89,11 @@ async fn rate(s: &Submitted<'_>) -> Result<(RatingAnswer, Verified), ApiError> {
 }
 
 fn form(s: &Submitted<'_>) -> FormSpec {
-    let (catalogue, today) = (s.catalogue, s.state.now().date_naive());
+    form_for(s.catalogue, s.state.now().date_naive())
+}
+
+/// The form itself, for a catalogue and a day: also the base of a village helper's form.
+pub(super) fn form_for(catalogue: &Catalogue, today: NaiveDate) -> FormSpec {
     let mut past: Vec<_> = (catalogue.slots.iter())
         .filter(|(_, s)| s.date <= today)
         .collect();

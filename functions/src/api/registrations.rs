@@ -164,7 +164,11 @@ fn expiry(facts: &CourseFacts) -> Time {
 }
 
 fn form(s: &Submitted<'_>) -> FormSpec {
-    let catalogue = s.catalogue;
+    form_for(s.catalogue)
+}
+
+/// The form itself, for a catalogue: also the base of a village helper's form.
+pub(super) fn form_for(catalogue: &Catalogue) -> FormSpec {
     let courses = (catalogue.courses.iter())
         .map(|(id, c)| {
             let words = format!("{}（{}–{} 岁）", c.title, c.ages.min, c.ages.max);

@@ -106,6 +106,12 @@ impl ApiState {
         self
     }
 
+    /// Caps each village helper's proxy submissions per day (China time); 0: no cap.
+    pub fn with_helper_daily_cap(mut self, cap: u32) -> Self {
+        self.limits.helper_daily = cap;
+        self
+    }
+
     /// Sends text-message codes with `sms`. Without it, forms that the catalogue says need a
     /// code cannot be verified: `POST /api/verify` answers 503.
     pub fn with_sms(mut self, sms: SharedSms) -> Self {

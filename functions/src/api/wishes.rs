@@ -15,7 +15,7 @@ use super::respond;
 use super::state::ApiState;
 use super::submit::{public_form, Submitted};
 use super::verify::{self, Verified};
-use crate::catalogue::FormKind;
+use crate::catalogue::{Catalogue, FormKind};
 use crate::domain::{TownshipId, WishText};
 use crate::store::{NewWish, WishId};
 
@@ -70,7 +70,11 @@ async fn record(s: &Submitted<'_>) -> Result<(WishAnswer, Verified), ApiError> {
 }
 
 fn form(s: &Submitted<'_>) -> FormSpec {
-    let catalogue = s.catalogue;
+    form_for(s.catalogue)
+}
+
+/// The form itself, for a catalogue: also the base of a village helper's form.
+pub(super) fn form_for(catalogue: &Catalogue) -> FormSpec {
     FormSpec {
         action: "/api/wishes".into(),
         title: "说说您的诉求".into(),

@@ -7,6 +7,7 @@
 //!
 //! The cases panic on failure, as tests do; they are public only so the macro can call them.
 
+mod accounts;
 mod activity;
 mod cases;
 mod courses;
@@ -18,6 +19,7 @@ mod schedule;
 mod staff;
 mod verify;
 
+pub use accounts::*;
 pub use activity::*;
 pub use cases::*;
 pub use courses::*;
@@ -98,6 +100,12 @@ macro_rules! store_conformance_tests {
             concurrent_attempts_are_counted_exactly,
             person_data_holds_everything_of_one_person,
             forgetting_a_person_erases_them_and_fixes_tallies,
+            accounts_are_created_once_and_listed,
+            sessions_idle_out_and_end_on_logout,
+            disabling_or_a_new_password_ends_live_sessions,
+            login_failures_run_until_cleared_or_lapsed,
+            concurrent_login_failures_are_counted_exactly,
+            actions_are_listed_per_actor,
             codes_hold_ten_minutes_and_five_wrong_tries_burn_them,
             a_code_verifies_only_its_own_number,
             code_requests_are_limited_per_number,

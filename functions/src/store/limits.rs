@@ -31,6 +31,11 @@ impl LimitKey {
         Self(format!("client:{}", secret.keyed_hex("client", &network)))
     }
 
+    /// A staff account (a village helper's daily cap), its name in hex.
+    pub fn account(name: &str) -> Self {
+        Self(format!("account:{}", hex::encode(name)))
+    }
+
     /// The same client or person, counted apart for text-message codes (their own limits).
     pub fn for_codes(self) -> Self {
         Self(format!("code{}", self.0))

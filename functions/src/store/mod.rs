@@ -1,6 +1,7 @@
 //! The store: demand and registrations, spoken in domain operations (ARCHITECTURE.md, "The
 //! store"), with one shared conformance suite that every backend passes.
 
+mod accounts;
 mod activity;
 pub mod conformance;
 pub mod dynamo;
@@ -23,6 +24,7 @@ use crate::domain::{
     TownshipId,
 };
 
+pub use accounts::*;
 pub use activity::{month_of, month_of_day, Activity, MonthActivity};
 pub use dynamo::DynamoStore;
 pub use limits::{Attempt, LimitKey};
@@ -61,9 +63,10 @@ pub enum StoreError {
     Backend(String),
 }
 
-/// The domain operations every backend provides, each atomic on its own.
+/// The domain operations every backend provides, each atomic on its own; the staff accounts'
+/// are in [`Accounts`].
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Accounts + Send + Sync {
     /// Counts an order, at most one open order per person per program; a repeat is reported
     /// as `duplicate` and counts nothing.
     async fn order(&self, order: NewOrder) -> Result<OrderOutcome, StoreError>;

@@ -5,6 +5,7 @@
 //! processes on the same file (the planner) wait on `busy_timeout` instead of failing. Its
 //! statements are prepared once and cached.
 
+mod accounts;
 mod courses;
 mod demand;
 mod draw;
@@ -341,7 +342,7 @@ impl Store for SqliteStore {
     }
 
     async fn actions(&self, limit: u32) -> Result<Vec<AdminAction>, StoreError> {
-        self.read(move |tx| staff::actions(tx, limit)).await
+        self.read(move |tx| staff::actions(tx, None, limit)).await
     }
 
     async fn pending_wishes(&self) -> Result<Vec<PendingWish>, StoreError> {

@@ -322,10 +322,10 @@ pub async fn run(opts: ServeOptions) -> Result<(), ServeError> {
     // `--port 0` lets the system choose: say which port it chose.
     let addr = listener.local_addr().unwrap_or(addr);
     println!("serving http://{addr}/ (API at /api) — press Ctrl-C to stop");
-    if admin {
-        println!("staff page: http://{addr}/assets/admin.html");
-    } else {
-        println!("the admin API is off: set DIANDAN_ADMIN_TOKEN (16+ characters) to use it");
+    println!("staff page: http://{addr}/assets/admin.html (accounts: `diandan staff add`)");
+    println!("helper page: http://{addr}/assets/helper.html");
+    if !admin {
+        println!("the admin token is off: set DIANDAN_ADMIN_TOKEN (16+ characters) for automation");
     }
     serve_with(listener, app(live), opts.limits, async {
         let _ = tokio::signal::ctrl_c().await;

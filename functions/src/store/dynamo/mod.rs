@@ -2,6 +2,7 @@
 //! pattern and its capacity units). It passes the same conformance suite as SQLite, against a
 //! DynamoDB-compatible server on loopback in CI.
 
+mod accounts;
 mod connect;
 mod counter;
 mod courses;
@@ -239,7 +240,7 @@ impl Store for DynamoStore {
     }
 
     async fn actions(&self, limit: u32) -> Result<Vec<AdminAction>, StoreError> {
-        staff::actions(self.db().await?, limit).await
+        staff::actions(self.db().await?, None, limit).await
     }
 
     async fn pending_wishes(&self) -> Result<Vec<PendingWish>, StoreError> {
