@@ -20,7 +20,7 @@ pub const MAX_TRIES: u32 = 6;
 const BATCH: u32 = 50;
 
 /// What one round of sending did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Report {
     pub sent: u32,
     pub retried: u32,
@@ -46,6 +46,27 @@ pub fn allowed_from(now: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
         .and_local_timezone(crate::clock::china_offset()))
     .single()
     .unwrap_or(china)
+}
+
+/// The `notify` function's handler: whatever woke it (a stream batch of outbox items, the
+/// schedule), sends what the outbox says is due, and reports it in the log and the answer.
+/// A failed send is recorded in the outbox for a later try, not thrown back to Lambda: a
+/// re-delivered batch would send nothing new anyway.
+pub async fn on_wake(
+    state: &crate::api::ApiState,
+    event: &serde_json::Value,
+) -> Result<Report, StoreError> {
+    let records = event["Records"].as_array().map_or(0, Vec::len);
+    let report = state.send_messages().await?;
+    tracing::info!(
+        records,
+        sent = report.sent,
+        retried = report.retried,
+        failed = report.failed,
+        quiet = report.quiet,
+        "notify: texts to residents"
+    );
+    Ok(report)
 }
 
 /// Sends every message due at `now`, in rounds of [`BATCH`].
