@@ -1,7 +1,8 @@
 //! The Nu Html Checker (npm `vnu-jar`, run with Java) over every page of the sample site as
 //! `serve` publishes it — found by following links from the home page and the sitemap — and
 //! over the pages the API renders itself (receipts, the form again with its mistakes, a
-//! registration's status and cancel pages, errors), plus the theme's CSS. No error may remain.
+//! registration's status and cancel pages, errors, a village helper's start page, forms and
+//! receipt), plus the theme's CSS. No error may remain.
 
 mod support;
 #[path = "browser/tools.rs"]
@@ -12,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use support::{china, client, repo_root, Server};
+use support::{china, client, repo_root, Server, ADMIN_TOKEN};
 
 const SECRET: &str = "html-valid-test-secret-0123456789abcdef";
 
@@ -231,13 +232,65 @@ fn api_pages(server: &Server, pages: &mut BTreeMap<String, String>) {
     pages.insert(to, body);
     let missing = get(base, "/api/orders/receipt?program=nope&township=nanyu");
     pages.insert("/api/orders/receipt (unknown)".into(), missing.body);
-    // The staff page (README: `/assets/admin.html`) is a page of the site too.
-    let staff = get(base, "/assets/admin.html");
-    assert_eq!(staff.status, 200, "the staff page");
-    pages.insert("/assets/admin.html".into(), staff.body);
+    // The staff and helper pages (README: `/assets/admin.html`) are pages of the site too.
+    for page in ["/assets/admin.html", "/assets/helper.html"] {
+        let fetched = get(base, page);
+        assert_eq!(fetched.status, 200, "{page}");
+        pages.insert(page.into(), fetched.body);
+    }
+    helper_pages(base, pages);
     let lost = get(base, "/no-such-page/");
     assert_eq!(lost.status, 404);
     pages.insert("/no-such-page/ (404)".into(), lost.body);
+}
+
+/// A request with the session cookie `jar`, from the site's own pages.
+fn as_helper(base: &str, path: &str, jar: &str, form: Option<&str>) -> Fetched {
+    let url = format!("{base}{path}");
+    let sent = match form {
+        None => client().get(&url).header("Cookie", jar).call(),
+        Some(body) => (client().post(&url))
+            .header("Cookie", jar)
+            .header("Origin", base)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(body),
+    };
+    fetch(sent, path)
+}
+
+/// What a village helper meets without JavaScript: start page, a form, a mistake, a receipt.
+fn helper_pages(base: &str, pages: &mut BTreeMap<String, String>) {
+    let account = serde_json::json!({"account": "lin-xiaomei", "role": "helper",
+        "townships": "nanyu", "password": "tea-garden-2026"});
+    let added = (client().post(&format!("{base}/api/admin/accounts")))
+        .header("Authorization", &format!("Bearer {ADMIN_TOKEN}"))
+        .send_json(&account);
+    assert_eq!(fetch(added, "adding a helper").status, 201);
+    let mut res = (client().post(&format!("{base}/api/staff/login")))
+        .header("Origin", base)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send("account=lin-xiaomei&password=tea-garden-2026")
+        .expect("the helper logs in");
+    assert_eq!(res.status().as_u16(), 303);
+    let set = (res.headers().get("set-cookie"))
+        .and_then(|v| v.to_str().ok())
+        .expect("a session cookie");
+    let jar = set.split(';').next().unwrap_or_default().to_owned();
+    let _ = res.body_mut().read_to_string();
+    for path in ["/api/helper/home", "/api/helper/forms/registrations"] {
+        pages.insert(path.into(), as_helper(base, path, &jar, None).body);
+    }
+    let wrong = "channel=paper&township=nanyu&program=minju-chenjinggu&phone=12";
+    let again = as_helper(base, "/api/helper/orders", &jar, Some(wrong));
+    assert_eq!(again.status, 422);
+    pages.insert("/api/helper/orders (mistakes)".into(), again.body);
+    let right = format!(
+        "channel=paper&township=nanyu&program=minju-chenjinggu&phone=13800138009&name={}",
+        encode("陈阿婆")
+    );
+    let receipt = as_helper(base, "/api/helper/orders", &jar, Some(&right));
+    assert_eq!(receipt.status, 201, "{}", receipt.body);
+    pages.insert("/api/helper/orders (receipt)".into(), receipt.body);
 }
 
 /// Runs vnu over `dir`; returns its messages.

@@ -8,6 +8,7 @@ pub mod counts;
 pub mod domain;
 pub mod lambda;
 pub mod lottery;
+pub mod notify;
 pub mod planner;
 pub mod rebuild;
 pub mod sms;

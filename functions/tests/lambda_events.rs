@@ -42,6 +42,7 @@ fn state() -> ApiState {
 struct Answer {
     status: StatusCode,
     location: Option<String>,
+    set_cookie: Option<String>,
     content_type: String,
     text: String,
 }
@@ -108,6 +109,7 @@ async fn send(function: Function, state: &ApiState, event: Value) -> Answer {
     Answer {
         status: response.status(),
         location: header("location"),
+        set_cookie: header("set-cookie"),
         content_type: header("content-type").unwrap_or_default(),
         text,
     }
@@ -256,6 +258,52 @@ async fn admin_serves_the_staff_api_with_its_token_only() {
     let unset = lambda::with_admin_token(Function::Admin, state(), None);
     let a = invoke(Function::Admin, &unset, "admin-wishes-get.json").await;
     assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{}", a.text);
+}
+
+/// A JSON login as CloudFront forwards it over HTTPS, from the site's own page.
+fn login_event(account: &str, password: &str) -> Value {
+    let mut e = via_cdn(event("orders-json-cloudfront.json"));
+    e["routeKey"] = "POST /api/staff/login".into();
+    e["rawPath"] = "/api/staff/login".into();
+    e["requestContext"]["routeKey"] = "POST /api/staff/login".into();
+    e["requestContext"]["http"]["path"] = "/api/staff/login".into();
+    e["headers"]["origin"] = "https://diandan.example".into();
+    if let Some(headers) = e["headers"].as_object_mut() {
+        headers.remove("content-length");
+    }
+    let body = serde_json::json!({ "account": account, "password": password });
+    e["body"] = body.to_string().into();
+    e
+}
+
+#[tokio::test]
+async fn admin_logs_staff_in_over_https_with_a_secure_cookie() {
+    use diandan_functions::domain::{Password, PasswordHash, Role};
+    let state = state();
+    let hash = PasswordHash::create(&Password::parse("village-stage-2026").unwrap()).unwrap();
+    let account = diandan_functions::store::Account::new(
+        "lin".parse().unwrap(),
+        Role::Helper,
+        vec!["nanyu".parse().unwrap()],
+        hash,
+        state.now(),
+    );
+    state.store().create_account(account).await.unwrap();
+    let login = |function, password| send(function, &state, login_event("lin", password));
+    let a = login(Function::Admin, "village-stage-2026").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let cookie = a.set_cookie.unwrap_or_default();
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/api", "Secure"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    let wrong = login(Function::Admin, "not-the-password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{}", wrong.text);
+    let elsewhere = login(Function::Orders, "village-stage-2026").await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::NOT_FOUND,
+        "only the admin function logs in"
+    );
 }
 
 #[tokio::test]

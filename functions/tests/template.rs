@@ -70,6 +70,9 @@ fn dynamodb_calls(function: Function) -> &'static [&'static str] {
         Function::Planner => &["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
         // Reads the stream through its event source mapping, never the table.
         Function::Rebuild => &[],
+        // The outbox: due messages (query), claims and outcomes (conditional updates), the
+        // daily cap per number (update).
+        Function::Notify => &["Query", "UpdateItem"],
     }
 }
 

@@ -13,6 +13,7 @@ mod driver;
 mod forms_js;
 mod forms_nojs;
 mod print;
+mod staff;
 mod tools;
 mod verify;
 mod village;
@@ -170,6 +171,17 @@ async fn a_wish_answered_by_staff_appears_on_the_wish_wall_after_the_rebuild() {
             )
             .await;
         a11y::maybe_screenshot(&browser, "wish wall").await;
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_helper_by_keyboard_and_the_helper_enters_an_order_on_a_phone() {
+    within_time_limit(async {
+        let site = site();
+        let browser = Browser::launch(&site.server.base, true).await;
+        staff::staff_and_helper_pages(&browser).await;
         browser.close().await;
     })
     .await;

@@ -55,6 +55,18 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    /// The same endpoint with its handler wrapped (a guard as a method's `route_layer`, so a
+    /// method the path does not take is still answered `405`, not by the guard).
+    pub fn wrap(
+        mut self,
+        f: impl FnOnce(MethodRouter<ApiState>) -> MethodRouter<ApiState>,
+    ) -> Self {
+        self.handler = f(self.handler);
+        self
+    }
+}
+
 /// A router answering exactly the table's routes. Entries on the same path are merged into
 /// one method router, so another method on that path is answered `405`.
 pub fn router(table: Vec<Endpoint>) -> Router<ApiState> {

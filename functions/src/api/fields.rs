@@ -32,6 +32,9 @@ pub fn label(field: &str) -> &'static str {
         "token" => "取消凭据",
         "reply" => "回复内容",
         "reason" => "说明",
+        "channel" => "代办方式",
+        "account" => "账号",
+        "password" => "密码",
         HONEYPOT => "网站",
         _ => "这一项",
     }

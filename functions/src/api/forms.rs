@@ -19,6 +19,8 @@ pub enum Control {
     Code,
     /// Several lines, at most `max` characters.
     TextArea { max: usize },
+    /// A password: never pre-filled, never sent back.
+    Password,
     /// A whole number between `min` and `max`.
     Number { min: u8, max: u8 },
     /// One of (value, words).
@@ -48,6 +50,20 @@ impl FieldSpec {
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// The township picker every form that places something has.
+    pub fn township(catalogue: &crate::catalogue::Catalogue) -> Self {
+        let options = super::facts::township_options(catalogue);
+        Self::new("township", Control::Select(options), true)
+    }
+
+    /// A person's name (resident, guardian, child), as long as a [`PersonName`] may be.
+    ///
+    /// [`PersonName`]: crate::domain::PersonName
+    pub fn person(name: &'static str, required: bool) -> Self {
+        let max = crate::domain::PersonName::MAX_CHARS;
+        Self::new(name, Control::Text { max }, required)
     }
 }
 
@@ -177,6 +193,9 @@ fn control(control: &Control, attrs: &str, value: &str) -> String {
         Control::PhoneKept => format!(
             "<input type=\"tel\" {attrs} inputmode=\"tel\" autocomplete=\"tel\" value=\"{value}\">\n"
         ),
+        Control::Password => {
+            format!("<input type=\"password\" {attrs} autocomplete=\"current-password\" value=\"\">\n")
+        }
         Control::Code => format!(
             "<input type=\"text\" {attrs} class=\"code-input\" inputmode=\"numeric\" \
              autocomplete=\"one-time-code\" maxlength=\"6\" value=\"\">\n"

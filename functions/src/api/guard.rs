@@ -75,6 +75,8 @@ impl Rule {
 pub struct Limits {
     pub per_client: Rule,
     pub per_person: Rule,
+    /// Proxy submissions one village helper may make per day (China time); 0: no cap.
+    pub helper_daily: u32,
 }
 
 impl Default for Limits {
@@ -88,15 +90,18 @@ impl Default for Limits {
                 max: 30,
                 window_secs: 3600,
             },
+            helper_daily: 60,
         }
     }
 }
 
 pub const CLIENT_LIMIT_VAR: &str = "DIANDAN_LIMIT_PER_CLIENT";
 pub const PERSON_LIMIT_VAR: &str = "DIANDAN_LIMIT_PER_PERSON";
+pub const HELPER_CAP_VAR: &str = "DIANDAN_HELPER_DAILY_CAP";
 
 impl Limits {
-    /// The defaults, changed by `DIANDAN_LIMIT_PER_CLIENT` and `DIANDAN_LIMIT_PER_PERSON`.
+    /// The defaults, changed by `DIANDAN_LIMIT_PER_CLIENT`, `DIANDAN_LIMIT_PER_PERSON` and
+    /// `DIANDAN_HELPER_DAILY_CAP` (a number, or `off`).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let mut limits = Self::default();
         if let Some(v) = get(CLIENT_LIMIT_VAR) {
@@ -104,6 +109,14 @@ impl Limits {
         }
         if let Some(v) = get(PERSON_LIMIT_VAR) {
             limits.per_person = Rule::parse(&v).map_err(|e| format!("{PERSON_LIMIT_VAR}: {e}"))?;
+        }
+        if let Some(v) = get(HELPER_CAP_VAR) {
+            limits.helper_daily = match v.trim() {
+                "off" => 0,
+                n => (n.parse().ok().filter(|n| *n > 0)).ok_or_else(|| {
+                    format!("{HELPER_CAP_VAR}: `{n}` is not a number of submissions a day or `off`")
+                })?,
+            };
         }
         Ok(limits)
     }
@@ -310,5 +323,15 @@ mod tests {
         assert_eq!(limits.per_client, Limits::default().per_client);
         let bad = Limits::from_lookup(|v| (v == CLIENT_LIMIT_VAR).then(|| "lots".into()));
         assert!(bad.unwrap_err().starts_with(CLIENT_LIMIT_VAR));
+        assert_eq!(limits.helper_daily, 60);
+        let cap = |value: &str| {
+            let value = value.to_owned();
+            Limits::from_lookup(move |v| (v == HELPER_CAP_VAR).then(|| value.clone()))
+        };
+        assert_eq!(cap("25").map(|l| l.helper_daily), Ok(25));
+        assert_eq!(cap("off").map(|l| l.helper_daily), Ok(0));
+        for bad in ["0", "-3", "lots"] {
+            assert!(cap(bad).unwrap_err().starts_with(HELPER_CAP_VAR), "{bad}");
+        }
     }
 }

@@ -11,9 +11,11 @@ mod facts;
 pub mod fields;
 pub mod forms;
 pub mod guard;
+pub mod helper;
 pub mod html;
 pub mod human;
 pub mod input;
+mod login;
 mod nominations;
 pub mod openapi;
 mod orders;
@@ -21,7 +23,9 @@ pub mod problem;
 mod ratings;
 mod registrations;
 mod respond;
+mod session;
 mod state;
+mod submit;
 pub mod verify;
 mod wishes;
 
@@ -49,6 +53,9 @@ pub fn router(state: ApiState) -> Router {
             guard::guard,
         ))
         .merge(admin::routes(&state))
+        .merge(helper::routes(&state))
+        // Logins have limits of their own (wrong passwords), not the residents' forms'.
+        .merge(endpoint::router(login::endpoints()))
         .with_state(state)
 }
 
@@ -57,6 +64,9 @@ pub fn router(state: ApiState) -> Router {
 pub fn routes() -> Vec<(Method, &'static str)> {
     let mut all = endpoint::listing(&endpoints());
     all.extend(endpoint::listing(&admin::endpoints()));
+    all.extend(endpoint::listing(&admin::account_endpoints()));
+    all.extend(endpoint::listing(&helper::endpoints()));
+    all.extend(endpoint::listing(&login::endpoints()));
     all
 }
 
@@ -66,9 +76,9 @@ fn endpoints() -> Vec<Endpoint> {
         Endpoint::get("/api/health", health),
         Endpoint::get("/api/tallies", tallies),
         Endpoint::get("/api/openapi.json", openapi::document),
-        Endpoint::post("/api/orders", orders::post),
+        Endpoint::post("/api/orders", submit::post::<orders::Order>),
         Endpoint::get("/api/orders/receipt", orders::receipt),
-        Endpoint::post("/api/nominations", nominations::post),
+        Endpoint::post("/api/nominations", submit::post::<nominations::Nomination>),
         Endpoint::get("/api/nominations/receipt", nominations::receipt),
         Endpoint::delete("/api/nominations/{lecturer}", nominations::withdraw),
         Endpoint::get(
@@ -79,13 +89,16 @@ fn endpoints() -> Vec<Endpoint> {
             "/api/nominations/{lecturer}/withdraw",
             nominations::withdraw,
         ),
-        Endpoint::post("/api/registrations", registrations::post),
+        Endpoint::post(
+            "/api/registrations",
+            submit::post::<registrations::Registration>,
+        ),
         Endpoint::get("/api/registrations/{code}", cancel::status),
         Endpoint::get("/api/registrations/{code}/cancel", cancel::confirm),
         Endpoint::post("/api/registrations/{code}/cancel", cancel::cancel),
-        Endpoint::post("/api/wishes", wishes::post),
+        Endpoint::post("/api/wishes", submit::post::<wishes::Wish>),
         Endpoint::get("/api/wishes/receipt", wishes::receipt),
-        Endpoint::post("/api/ratings", ratings::post),
+        Endpoint::post("/api/ratings", submit::post::<ratings::Rating>),
         Endpoint::post("/api/verify", verify::post),
         Endpoint::get("/api/ratings/receipt", ratings::receipt),
     ]

@@ -6,22 +6,20 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Extension;
 use serde::Serialize;
 
-use super::facts;
 use super::fields::Checker;
 use super::forms::{self, Control, FieldSpec, FormSpec};
-use super::guard::ClientAddr;
 use super::html::{self, escape};
 use super::input::{parse_query, read_submission, Fields, Mode};
 use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
-use super::verify::{self, Caller, Verified};
+use super::submit::{public_form, Submitted};
+use super::verify::{self, Verified};
 use crate::catalogue::FormKind;
 use crate::catalogue::{Catalogue, LecturerFacts};
-use crate::domain::{CancelToken, LecturerId, PersonName, ShortText};
+use crate::domain::{CancelToken, LecturerId, ShortText};
 use crate::store::NewNomination;
 
 const FIELDS: &[&str] = &["lecturer", "township", "name", "phone", "topic", "code"];
@@ -29,7 +27,7 @@ const FIELDS: &[&str] = &["lecturer", "township", "name", "phone", "topic", "cod
 /// The same shape whether the person had nominated before or not: a stranger trying a
 /// resident's number must not learn which (a repeat's token simply takes nothing back).
 #[derive(Serialize)]
-struct NominationAnswer {
+pub(super) struct NominationAnswer {
     lecturer: LecturerId,
     count: u32,
     threshold: u32,
@@ -51,35 +49,17 @@ fn withdraw_url(lecturer: &LecturerId, token: &CancelToken) -> String {
     format!("/api/nominations/{lecturer}/withdraw?{q}")
 }
 
-pub(super) async fn post(
-    State(state): State<ApiState>,
-    client: Option<Extension<ClientAddr>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let (mode, fields) = match read_submission(&headers, body, FIELDS).await {
-        Ok(read) => read,
-        Err(rejected) => return respond::rejected(&state, rejected),
-    };
-    let catalogue = state.catalogue();
-    let caller = Caller::new(mode, &headers, client);
-    match nominate(&state, &catalogue, &fields, &caller).await {
-        Ok((answer, verified)) if mode == Mode::Json => {
-            verified.json(&state, StatusCode::CREATED, &answer)
-        }
-        Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_url),
-        Err(err) => verify::fail(&state, mode, FormKind::Nominations, err, &fields, || {
-            form(&catalogue)
-        }),
-    }
-}
+public_form!(
+    Nomination,
+    Nominations,
+    FIELDS,
+    NominationAnswer.receipt_url,
+    accept = nominate,
+    spec = form
+);
 
-async fn nominate(
-    state: &ApiState,
-    catalogue: &Catalogue,
-    fields: &Fields,
-    caller: &Caller<'_>,
-) -> Result<(NominationAnswer, Verified), ApiError> {
+async fn nominate(s: &Submitted<'_>) -> Result<(NominationAnswer, Verified), ApiError> {
+    let (state, catalogue, fields, caller) = (s.state, s.catalogue, s.fields, s.caller);
     let mut c = Checker::new(fields);
     c.honeypot();
     let lecturer = c.choice("lecturer", &catalogue.lecturers);
@@ -120,7 +100,12 @@ async fn nominate(
     Ok((answer, verified))
 }
 
-fn form(catalogue: &Catalogue) -> FormSpec {
+fn form(s: &Submitted<'_>) -> FormSpec {
+    form_for(s.catalogue)
+}
+
+/// The form itself, for a catalogue: also the base of a village helper's form.
+pub(super) fn form_for(catalogue: &Catalogue) -> FormSpec {
     let lecturers = (catalogue.lecturers.iter())
         .map(|(id, l)| (id.to_string(), l.name.clone()))
         .collect();
@@ -131,19 +116,8 @@ fn form(catalogue: &Catalogue) -> FormSpec {
         submit: "提交点将",
         fields: vec![
             FieldSpec::new("lecturer", Control::Select(lecturers), true),
-            FieldSpec::new(
-                "township",
-                Control::Select(facts::township_options(catalogue)),
-                true,
-            )
-            .hint("希望老师到哪个乡镇（街道）开讲。"),
-            FieldSpec::new(
-                "name",
-                Control::Text {
-                    max: PersonName::MAX_CHARS,
-                },
-                true,
-            ),
+            FieldSpec::township(catalogue).hint("希望老师到哪个乡镇（街道）开讲。"),
+            FieldSpec::person("name", true),
             FieldSpec::new("phone", Control::Phone, true)
                 .hint("只用来确认每人点将一次，不会公开。"),
             FieldSpec::new(

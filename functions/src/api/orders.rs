@@ -1,25 +1,23 @@
 //! `POST /api/orders` (点单) and its receipt page `GET /api/orders/receipt`.
 
-use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use serde::Serialize;
 
 use super::facts::{self, SlotSummary};
 use super::fields::Checker;
 use super::forms::{Control, FieldSpec, FormSpec};
-use super::guard::ClientAddr;
 use super::html::{self, escape};
-use super::input::{parse_query, read_submission, Fields, Mode};
+use super::input::{parse_query, Fields};
 use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
-use super::verify::{self, Caller, Verified};
+use super::submit::{public_form, Submitted};
+use super::verify::{self, Verified};
 use crate::catalogue::Catalogue;
 use crate::catalogue::FormKind;
-use crate::domain::{PersonName, ProgramId, ShortText, TownshipId};
+use crate::domain::{ProgramId, ShortText, TownshipId};
 use crate::store::NewOrder;
 
 const FIELDS: &[&str] = &["program", "township", "name", "phone", "note", "code"];
@@ -27,7 +25,7 @@ const FIELDS: &[&str] = &["program", "township", "name", "phone", "note", "code"
 /// The same answer for a first order and a repeat (which counts nothing): a stranger trying a
 /// resident's number must not learn whether they had ordered.
 #[derive(Serialize)]
-struct OrderAnswer {
+pub(super) struct OrderAnswer {
     program: ProgramId,
     township: TownshipId,
     township_count: u32,
@@ -36,35 +34,17 @@ struct OrderAnswer {
     receipt_url: String,
 }
 
-pub(super) async fn post(
-    State(state): State<ApiState>,
-    client: Option<Extension<ClientAddr>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let (mode, fields) = match read_submission(&headers, body, FIELDS).await {
-        Ok(read) => read,
-        Err(rejected) => return respond::rejected(&state, rejected),
-    };
-    let catalogue = state.catalogue();
-    let caller = Caller::new(mode, &headers, client);
-    match place(&state, &catalogue, &fields, &caller).await {
-        Ok((answer, verified)) if mode == Mode::Json => {
-            verified.json(&state, StatusCode::CREATED, &answer)
-        }
-        Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_url),
-        Err(err) => verify::fail(&state, mode, FormKind::Orders, err, &fields, || {
-            form(&catalogue)
-        }),
-    }
-}
+public_form!(
+    Order,
+    Orders,
+    FIELDS,
+    OrderAnswer.receipt_url,
+    accept = place,
+    spec = form
+);
 
-async fn place(
-    state: &ApiState,
-    catalogue: &Catalogue,
-    fields: &Fields,
-    caller: &Caller<'_>,
-) -> Result<(OrderAnswer, Verified), ApiError> {
+async fn place(s: &Submitted<'_>) -> Result<(OrderAnswer, Verified), ApiError> {
+    let (state, catalogue, fields, caller) = (s.state, s.catalogue, s.fields, s.caller);
     let order = check(state, catalogue, fields)?;
     let verified = verify::require_for(state, FormKind::Orders, fields, caller).await?;
     let (program, township) = (order.program.clone(), order.township.clone());
@@ -122,7 +102,12 @@ fn check(state: &ApiState, catalogue: &Catalogue, fields: &Fields) -> Result<New
 }
 
 /// The order form, for re-showing after a mistake.
-fn form(catalogue: &Catalogue) -> FormSpec {
+fn form(s: &Submitted<'_>) -> FormSpec {
+    form_for(s.catalogue)
+}
+
+/// The form itself, for a catalogue: also the base of a village helper's form.
+pub(super) fn form_for(catalogue: &Catalogue) -> FormSpec {
     let programs = (catalogue.programs.iter())
         .filter(|(_, p)| p.orderable)
         .map(|(id, p)| (id.to_string(), p.title.clone()))
@@ -134,19 +119,8 @@ fn form(catalogue: &Catalogue) -> FormSpec {
         submit: "提交点单",
         fields: vec![
             FieldSpec::new("program", Control::Select(programs), true),
-            FieldSpec::new(
-                "township",
-                Control::Select(facts::township_options(catalogue)),
-                true,
-            )
-            .hint("节目会安排到这个乡镇（街道）的周末农家戏台。"),
-            FieldSpec::new(
-                "name",
-                Control::Text {
-                    max: PersonName::MAX_CHARS,
-                },
-                true,
-            ),
+            FieldSpec::township(catalogue).hint("节目会安排到这个乡镇（街道）的周末农家戏台。"),
+            FieldSpec::person("name", true),
             FieldSpec::new("phone", Control::Phone, true)
                 .hint("只用来确认每人每个节目点一次，不会公开。"),
             FieldSpec::new(

@@ -1,25 +1,22 @@
 //! `POST /api/ratings` (评单): stars for a stage or forum the resident attended.
 
-use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::facts;
 use super::fields::Checker;
 use super::forms::{Control, FieldSpec, FormSpec};
-use super::guard::ClientAddr;
 use super::html::{self, escape};
-use super::input::{parse_query, read_submission, Fields, Mode};
+use super::input::parse_query;
 use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
-use super::verify::{self, Caller, Verified};
-use crate::catalogue::Catalogue;
-use crate::catalogue::FormKind;
+use super::submit::{public_form, Submitted};
+use super::verify::{self, Verified};
+use crate::catalogue::{Catalogue, FormKind};
 use crate::domain::{Comment, SlotId, Stars};
 use crate::store::{NewRating, RatingSummary, StoreError};
 
@@ -29,43 +26,24 @@ const FIELDS: &[&str] = &["slot", "phone", "stars", "comment", "code"];
 const FORM_SLOTS: usize = 30;
 
 #[derive(Serialize)]
-struct RatingAnswer {
+pub(super) struct RatingAnswer {
     slot: SlotId,
     stars: Stars,
     summary: Option<RatingSummary>,
     receipt_url: String,
 }
 
-pub(super) async fn post(
-    State(state): State<ApiState>,
-    client: Option<Extension<ClientAddr>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let (mode, fields) = match read_submission(&headers, body, FIELDS).await {
-        Ok(read) => read,
-        Err(rejected) => return respond::rejected(&state, rejected),
-    };
-    let catalogue = state.catalogue();
-    let today = state.now().date_naive();
-    let caller = Caller::new(mode, &headers, client);
-    match rate(&state, &catalogue, &fields, &caller).await {
-        Ok((answer, verified)) if mode == Mode::Json => {
-            verified.json(&state, StatusCode::CREATED, &answer)
-        }
-        Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_url),
-        Err(err) => verify::fail(&state, mode, FormKind::Ratings, err, &fields, || {
-            form(&catalogue, today)
-        }),
-    }
-}
+public_form!(
+    Rating,
+    Ratings,
+    FIELDS,
+    RatingAnswer.receipt_url,
+    accept = rate,
+    spec = form
+);
 
-async fn rate(
-    state: &ApiState,
-    catalogue: &Catalogue,
-    fields: &Fields,
-    caller: &Caller<'_>,
-) -> Result<(RatingAnswer, Verified), ApiError> {
+async fn rate(s: &Submitted<'_>) -> Result<(RatingAnswer, Verified), ApiError> {
+    let (state, catalogue, fields, caller) = (s.state, s.catalogue, s.fields, s.caller);
     let mut c = Checker::new(fields);
     c.honeypot();
     let slot = c.choice("slot", &catalogue.slots);
@@ -110,7 +88,12 @@ async fn rate(
     Ok((answer, verified))
 }
 
-fn form(catalogue: &Catalogue, today: NaiveDate) -> FormSpec {
+fn form(s: &Submitted<'_>) -> FormSpec {
+    form_for(s.catalogue, s.state.now().date_naive())
+}
+
+/// The form itself, for a catalogue and a day: also the base of a village helper's form.
+pub(super) fn form_for(catalogue: &Catalogue, today: NaiveDate) -> FormSpec {
     let mut past: Vec<_> = (catalogue.slots.iter())
         .filter(|(_, s)| s.date <= today)
         .collect();

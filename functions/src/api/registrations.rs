@@ -1,25 +1,20 @@
 //! `POST /api/registrations` (报名): a child's place in a free course, or on its waitlist.
 
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use axum::Extension;
 use chrono::{Duration, NaiveTime, TimeZone};
 use serde::Serialize;
 
 use super::fields::Checker;
 use super::forms::{Control, FieldSpec, FormSpec};
-use super::guard::ClientAddr;
-use super::input::{read_submission, Fields, Mode};
+use super::input::Fields;
 use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
-use super::verify::{self, Caller, Verified};
+use super::submit::{public_form, Submitted};
+use super::verify::{self, Verified};
 use crate::catalogue::FormKind;
 use crate::catalogue::{Catalogue, CourseFacts, WindowState};
 use crate::clock::china_offset;
-use crate::domain::{ChildAge, ConfirmationCode, CourseId, PersonName};
+use crate::domain::{ChildAge, ConfirmationCode, CourseId};
 use crate::store::{NewRegistration, RegistrationStatus, Time};
 
 const FIELDS: &[&str] = &[
@@ -35,7 +30,7 @@ const FIELDS: &[&str] = &[
 const KEEP_AFTER_COURSE_DAYS: i64 = 30;
 
 #[derive(Serialize)]
-struct RegistrationAnswer {
+pub(super) struct RegistrationAnswer {
     status: RegistrationStatus,
     code: ConfirmationCode,
     course: CourseId,
@@ -48,35 +43,17 @@ struct RegistrationAnswer {
     receipt_path: String,
 }
 
-pub(super) async fn post(
-    State(state): State<ApiState>,
-    client: Option<Extension<ClientAddr>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let (mode, fields) = match read_submission(&headers, body, FIELDS).await {
-        Ok(read) => read,
-        Err(rejected) => return respond::rejected(&state, rejected),
-    };
-    let catalogue = state.catalogue();
-    let caller = Caller::new(mode, &headers, client);
-    match register(&state, &catalogue, &fields, &caller).await {
-        Ok((answer, verified)) if mode == Mode::Json => {
-            verified.json(&state, StatusCode::CREATED, &answer)
-        }
-        Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_path),
-        Err(err) => verify::fail(&state, mode, FormKind::Registrations, err, &fields, || {
-            form(&catalogue)
-        }),
-    }
-}
+public_form!(
+    Registration,
+    Registrations,
+    FIELDS,
+    RegistrationAnswer.receipt_path,
+    accept = register,
+    spec = form
+);
 
-async fn register(
-    state: &ApiState,
-    catalogue: &Catalogue,
-    fields: &Fields,
-    caller: &Caller<'_>,
-) -> Result<(RegistrationAnswer, Verified), ApiError> {
+async fn register(s: &Submitted<'_>) -> Result<(RegistrationAnswer, Verified), ApiError> {
+    let (state, catalogue, fields, caller) = (s.state, s.catalogue, s.fields, s.caller);
     let registration = check(state, catalogue, fields)?;
     let verified = verify::require_for(state, FormKind::Registrations, fields, caller).await?;
     let course = registration.course.clone();
@@ -186,7 +163,12 @@ fn expiry(facts: &CourseFacts) -> Time {
     last + Duration::days(KEEP_AFTER_COURSE_DAYS)
 }
 
-fn form(catalogue: &Catalogue) -> FormSpec {
+fn form(s: &Submitted<'_>) -> FormSpec {
+    form_for(s.catalogue)
+}
+
+/// The form itself, for a catalogue: also the base of a village helper's form.
+pub(super) fn form_for(catalogue: &Catalogue) -> FormSpec {
     let courses = (catalogue.courses.iter())
         .map(|(id, c)| {
             let words = format!("{}（{}–{} 岁）", c.title, c.ages.min, c.ages.max);
@@ -200,13 +182,7 @@ fn form(catalogue: &Catalogue) -> FormSpec {
         submit: "提交报名",
         fields: vec![
             FieldSpec::new("course", Control::Select(courses), true),
-            FieldSpec::new(
-                "child_name",
-                Control::Text {
-                    max: PersonName::MAX_CHARS,
-                },
-                true,
-            ),
+            FieldSpec::person("child_name", true),
             FieldSpec::new(
                 "child_age",
                 Control::Number {
@@ -216,13 +192,7 @@ fn form(catalogue: &Catalogue) -> FormSpec {
                 true,
             )
             .hint("填周岁，例如 8。"),
-            FieldSpec::new(
-                "guardian_name",
-                Control::Text {
-                    max: PersonName::MAX_CHARS,
-                },
-                true,
-            ),
+            FieldSpec::person("guardian_name", true),
             FieldSpec::new("phone", Control::Phone, true)
                 .hint("家长的手机号码。递补或课程有变动时，工作人员会打这个电话。"),
         ],

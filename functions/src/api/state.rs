@@ -106,6 +106,12 @@ impl ApiState {
         self
     }
 
+    /// Caps each village helper's proxy submissions per day (China time); 0: no cap.
+    pub fn with_helper_daily_cap(mut self, cap: u32) -> Self {
+        self.limits.helper_daily = cap;
+        self
+    }
+
     /// Sends text-message codes with `sms`. Without it, forms that the catalogue says need a
     /// code cannot be verified: `POST /api/verify` answers 503.
     pub fn with_sms(mut self, sms: SharedSms) -> Self {
@@ -173,6 +179,15 @@ impl ApiState {
     pub async fn tallies(&self) -> Result<Tallies, StoreError> {
         let limits = TallyLimits::from_catalogue(&self.catalogue());
         self.store.tallies(&limits).await
+    }
+
+    /// Sends the texts the outbox holds that are due now ([`crate::notify`]); nothing without
+    /// an SMS provider.
+    pub async fn send_messages(&self) -> Result<crate::notify::Report, StoreError> {
+        let Some(sms) = &self.sms else {
+            return Ok(crate::notify::Report::default());
+        };
+        crate::notify::send_due(&*self.store, &**sms, &self.catalogue(), self.now()).await
     }
 
     /// The site's base URL, without a trailing slash.

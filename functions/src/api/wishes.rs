@@ -1,66 +1,45 @@
 //! `POST /api/wishes` (诉求): a resident's wish, published only once staff reply to it.
 
-use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use serde::Serialize;
 
 use super::facts;
 use super::fields::Checker;
 use super::forms::{Control, FieldSpec, FormSpec};
-use super::guard::ClientAddr;
 use super::html::{self, escape};
-use super::input::{parse_query, read_submission, Fields, Mode};
+use super::input::parse_query;
 use super::problem::{ApiError, Subject};
 use super::respond;
 use super::state::ApiState;
-use super::verify::{self, Caller, Verified};
-use crate::catalogue::Catalogue;
-use crate::catalogue::FormKind;
-use crate::domain::{PersonName, TownshipId, WishText};
+use super::submit::{public_form, Submitted};
+use super::verify::{self, Verified};
+use crate::catalogue::{Catalogue, FormKind};
+use crate::domain::{TownshipId, WishText};
 use crate::store::{NewWish, WishId};
 
 const FIELDS: &[&str] = &["text", "township", "name", "phone", "code"];
 
 #[derive(Serialize)]
-struct WishAnswer {
+pub(super) struct WishAnswer {
     id: WishId,
     /// Always false at first: a wish is published with staff's reply.
     published: bool,
     receipt_url: String,
 }
 
-pub(super) async fn post(
-    State(state): State<ApiState>,
-    client: Option<Extension<ClientAddr>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let (mode, fields) = match read_submission(&headers, body, FIELDS).await {
-        Ok(read) => read,
-        Err(rejected) => return respond::rejected(&state, rejected),
-    };
-    let catalogue = state.catalogue();
-    let caller = Caller::new(mode, &headers, client);
-    match record(&state, &catalogue, &fields, &caller).await {
-        Ok((answer, verified)) if mode == Mode::Json => {
-            verified.json(&state, StatusCode::CREATED, &answer)
-        }
-        Ok((answer, verified)) => verified.see_other(&state, &answer.receipt_url),
-        Err(err) => verify::fail(&state, mode, FormKind::Wishes, err, &fields, || {
-            form(&catalogue)
-        }),
-    }
-}
+public_form!(
+    Wish,
+    Wishes,
+    FIELDS,
+    WishAnswer.receipt_url,
+    accept = record,
+    spec = form
+);
 
-async fn record(
-    state: &ApiState,
-    catalogue: &Catalogue,
-    fields: &Fields,
-    caller: &Caller<'_>,
-) -> Result<(WishAnswer, Verified), ApiError> {
+async fn record(s: &Submitted<'_>) -> Result<(WishAnswer, Verified), ApiError> {
+    let (state, catalogue, fields, caller) = (s.state, s.catalogue, s.fields, s.caller);
     let mut c = Checker::new(fields);
     c.honeypot();
     let text = c.text::<5, 500>("text");
@@ -90,7 +69,12 @@ async fn record(
     Ok((answer, verified))
 }
 
-fn form(catalogue: &Catalogue) -> FormSpec {
+fn form(s: &Submitted<'_>) -> FormSpec {
+    form_for(s.catalogue)
+}
+
+/// The form itself, for a catalogue: also the base of a village helper's form.
+pub(super) fn form_for(catalogue: &Catalogue) -> FormSpec {
     FormSpec {
         action: "/api/wishes".into(),
         title: "说说您的诉求".into(),
@@ -107,19 +91,8 @@ fn form(catalogue: &Catalogue) -> FormSpec {
                 true,
             )
             .hint("5 到 500 个字。"),
-            FieldSpec::new(
-                "township",
-                Control::Select(facts::township_options(catalogue)),
-                true,
-            ),
-            FieldSpec::new(
-                "name",
-                Control::Text {
-                    max: PersonName::MAX_CHARS,
-                },
-                false,
-            )
-            .hint("公开时只显示姓氏和最后一个字，例如“张*玲”。"),
+            FieldSpec::township(catalogue),
+            FieldSpec::person("name", false).hint("公开时只显示姓氏和最后一个字，例如“张*玲”。"),
             FieldSpec::new("phone", Control::Phone, false).hint("不会公开。"),
         ],
     }

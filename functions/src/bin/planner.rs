@@ -53,6 +53,7 @@ async fn run_plan(
     if stored > 0 {
         let action = NewAction {
             at: now,
+            actor: "planner".into(),
             action: "plan".into(),
             subject: "planner".into(),
             detail: format!("定时自动安排 {stored} 场"),

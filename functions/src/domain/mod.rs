@@ -1,6 +1,7 @@
 //! Domain types shared by the functions and the generator: ids, times, catalogue facts, and the
 //! rules for what residents type (phones, names, texts, stars, ages, codes).
 
+pub mod account;
 pub mod codes;
 pub mod draw;
 pub mod ids;
@@ -10,6 +11,7 @@ pub mod person;
 pub mod phone;
 pub mod text;
 
+pub use account::{AccountError, AccountName, Channel, Password, PasswordHash, Role};
 pub use codes::{CancelToken, CodeError, ConfirmationCode};
 pub use ids::{CourseId, IdError, LecturerId, PageId, ProgramId, SlotId, TownshipId};
 pub use mask::mask_phones_in;

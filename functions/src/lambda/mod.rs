@@ -103,10 +103,12 @@ pub enum Function {
     Rebuild,
     /// The stream consumer that writes the live counts to the site's bucket (no HTTP).
     Counts,
+    /// Sends the texts the outbox holds: woken by the stream's outbox items and a schedule.
+    Notify,
 }
 
 impl Function {
-    pub const ALL: [Function; 11] = [
+    pub const ALL: [Function; 12] = [
         Function::Orders,
         Function::Nominations,
         Function::Registrations,
@@ -118,13 +120,18 @@ impl Function {
         Function::Planner,
         Function::Rebuild,
         Function::Counts,
+        Function::Notify,
     ];
 
     /// Whether it turns phone numbers into person hashes, and so needs the HMAC secret.
     pub fn hashes_people(self) -> bool {
         !matches!(
             self,
-            Function::Tallies | Function::Planner | Function::Rebuild | Function::Counts
+            Function::Tallies
+                | Function::Planner
+                | Function::Rebuild
+                | Function::Counts
+                | Function::Notify
         )
     }
 
@@ -139,6 +146,7 @@ impl Function {
                 | Function::Wishes
                 | Function::Ratings
                 | Function::Verify
+                | Function::Notify
         )
     }
 
@@ -146,7 +154,7 @@ impl Function {
     pub fn behind_cdn(self) -> bool {
         !matches!(
             self,
-            Function::Planner | Function::Rebuild | Function::Counts
+            Function::Planner | Function::Rebuild | Function::Counts | Function::Notify
         )
     }
 
@@ -164,6 +172,7 @@ impl Function {
             Function::Planner => "planner",
             Function::Rebuild => "rebuild",
             Function::Counts => "counts",
+            Function::Notify => "notify",
         }
     }
 
@@ -177,8 +186,8 @@ impl Function {
             Function::Ratings => &["/api/ratings"],
             Function::Verify => &["/api/verify"],
             Function::Tallies => &["/api/tallies", "/api/health", "/api/openapi.json"],
-            Function::Admin => &["/api/admin"],
-            Function::Planner | Function::Rebuild | Function::Counts => &[],
+            Function::Admin => &["/api/admin", "/api/staff", "/api/helper"],
+            Function::Planner | Function::Rebuild | Function::Counts | Function::Notify => &[],
         }
     }
 
@@ -339,6 +348,8 @@ mod tests {
 
     #[test]
     fn each_path_belongs_to_one_function() {
+        // Every route of the router, with its parameters as written, and some concrete paths.
+        let routed = crate::api::routes().into_iter().map(|(_, path)| path);
         let paths = [
             "/api/orders",
             "/api/orders/receipt",
@@ -354,8 +365,10 @@ mod tests {
             "/api/admin/wishes/12/reply",
             "/api/admin/people/export",
             "/api/admin/people/forget",
+            "/api/staff/login",
+            "/api/helper/forms/orders",
         ];
-        for path in paths {
+        for path in routed.chain(paths) {
             let owners: Vec<_> = Function::ALL.iter().filter(|f| f.owns(path)).collect();
             assert_eq!(owners.len(), 1, "{path}: {owners:?}");
         }

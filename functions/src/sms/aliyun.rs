@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::http::{self, host_of};
 use super::sign::{canonical_pairs, hmac_sha256, sha256_hex};
-use super::{need, Message, Outgoing, Sms, SmsError, Template, ENDPOINT_VAR, SIGN_NAME_VAR};
+use super::{need, Message, Outgoing, Sms, SmsError, Templates, ENDPOINT_VAR, SIGN_NAME_VAR};
 
 pub const DEFAULT_ENDPOINT: &str = "https://dysmsapi.aliyuncs.com";
 pub const KEY_ID_VAR: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
@@ -82,7 +82,7 @@ pub struct Aliyun {
     pub key_id: String,
     pub secret: String,
     pub sign_name: String,
-    pub template_code: String,
+    pub templates: Templates,
 }
 
 impl std::fmt::Debug for Aliyun {
@@ -103,11 +103,7 @@ impl Aliyun {
             key_id: need(value, KEY_ID_VAR, "the Aliyun AccessKey ID for SMS")?,
             secret: need(value, KEY_SECRET_VAR, "the Aliyun AccessKey secret for SMS")?,
             sign_name: need(value, SIGN_NAME_VAR, "the approved SMS sign name (签名)")?,
-            template_code: need(
-                value,
-                Template::Code.var(),
-                "the approved template code of the verification text, e.g. SMS_123456789",
-            )?,
+            templates: Templates::from_lookup(value)?,
         })
     }
 
@@ -122,10 +118,11 @@ impl Aliyun {
         let params: serde_json::Map<String, serde_json::Value> = (message.params.iter())
             .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
             .collect();
+        let template = self.templates.get(message.template)?;
         let form = vec![
             ("PhoneNumbers".to_owned(), message.phone.digits().to_owned()),
             ("SignName".to_owned(), self.sign_name.clone()),
-            ("TemplateCode".to_owned(), self.template_code.clone()),
+            ("TemplateCode".to_owned(), template.to_owned()),
             (
                 "TemplateParam".to_owned(),
                 serde_json::Value::Object(params).to_string(),

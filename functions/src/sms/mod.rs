@@ -31,21 +31,28 @@ pub const SIGN_NAME_VAR: &str = "DIANDAN_SMS_SIGN_NAME";
 
 /// The kinds of message the service sends; each is its own template approved at the vendor,
 /// its code read from `DIANDAN_SMS_TEMPLATE_<KIND>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Template {
     /// A one-time code; parameter `code`.
     Code,
+    /// A waitlisted child has a place: `course` (its title), `code` (the registration's),
+    /// `first` (the first session, e.g. 1月18日).
+    Promoted,
 }
 
 impl Template {
+    pub const ALL: [Template; 2] = [Template::Code, Template::Promoted];
+
     /// The variable holding the vendor's template code for this kind.
     pub fn var(self) -> &'static str {
         match self {
             Template::Code => "DIANDAN_SMS_TEMPLATE_CODE",
+            Template::Promoted => "DIANDAN_SMS_TEMPLATE_PROMOTED",
         }
     }
 
-    /// The message's words, as the console prints them (the vendors fill their own templates).
+    /// The message's words, as the console prints them (the vendors fill their own templates,
+    /// whose texts docs/notifications.md gives for approval).
     fn words(self, params: &[(&'static str, String)]) -> String {
         let get = |name: &str| {
             (params.iter())
@@ -58,7 +65,42 @@ impl Template {
                 "您的验证码是 {}，10 分钟内有效。请勿告诉他人；如非本人操作，请忽略。",
                 get("code")
             ),
+            Template::Promoted => format!(
+                "好消息：有家长退出了“{}”，您的孩子已从候补转为正式报名（报名码 {}），第一次课在 {}。不能来请凭报名码取消，把名额留给别人。",
+                get("course"),
+                get("code"),
+                get("first")
+            ),
         }
+    }
+}
+
+/// The vendor's template code for each kind of message (`DIANDAN_SMS_TEMPLATE_<KIND>`): the
+/// code's is required; the others only for the messages they send.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Templates(std::collections::BTreeMap<Template, String>);
+
+impl Templates {
+    pub fn from_lookup(value: &impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let code = need(
+            value,
+            Template::Code.var(),
+            "the approved template of the verification text (Aliyun: SMS_…; Tencent: its id)",
+        )?;
+        let mut map = std::collections::BTreeMap::from([(Template::Code, code)]);
+        for t in Template::ALL.into_iter().skip(1) {
+            if let Some(v) = value(t.var()).filter(|v| !v.trim().is_empty()) {
+                map.insert(t, v.trim().to_owned());
+            }
+        }
+        Ok(Self(map))
+    }
+
+    /// The template for `t`; none set is a refusal the sender records (not a retry).
+    pub fn get(&self, t: Template) -> Result<&str, SmsError> {
+        (self.0.get(&t).map(String::as_str)).ok_or_else(|| SmsError::NotApproved {
+            code: format!("{} is not set", t.var()),
+        })
     }
 }
 

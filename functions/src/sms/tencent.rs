@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::http::{self, host_of};
 use super::sign::{hmac_sha256, sha256_hex};
-use super::{need, Message, Outgoing, Sms, SmsError, Template, ENDPOINT_VAR, SIGN_NAME_VAR};
+use super::{need, Message, Outgoing, Sms, SmsError, Templates, ENDPOINT_VAR, SIGN_NAME_VAR};
 
 pub const DEFAULT_ENDPOINT: &str = "https://sms.tencentcloudapi.com";
 pub const SECRET_ID_VAR: &str = "TENCENTCLOUD_SECRET_ID";
@@ -81,7 +81,7 @@ pub struct Tencent {
     pub secret_key: String,
     pub app_id: String,
     pub sign_name: String,
-    pub template_id: String,
+    pub templates: Templates,
 }
 
 impl std::fmt::Debug for Tencent {
@@ -104,11 +104,7 @@ impl Tencent {
             secret_key: need(value, SECRET_KEY_VAR, "the Tencent Cloud SecretKey for SMS")?,
             app_id: need(value, APP_ID_VAR, "the SMS application's SdkAppId")?,
             sign_name: need(value, SIGN_NAME_VAR, "the approved SMS sign name (签名)")?,
-            template_id: need(
-                value,
-                Template::Code.var(),
-                "the approved template id of the verification text",
-            )?,
+            templates: Templates::from_lookup(value)?,
         })
     }
 
@@ -116,11 +112,12 @@ impl Tencent {
     pub fn request(&self, message: &Message, timestamp: i64) -> Result<Outgoing, SmsError> {
         // Tencent's template parameters are positional, in the order the template names them.
         let params: Vec<&str> = message.params.iter().map(|(_, v)| v.as_str()).collect();
+        let template = self.templates.get(message.template)?;
         let body = serde_json::json!({
             "PhoneNumberSet": [format!("+86{}", message.phone.digits())],
             "SmsSdkAppId": self.app_id,
             "SignName": self.sign_name,
-            "TemplateId": self.template_id,
+            "TemplateId": template,
             "TemplateParamSet": params,
         })
         .to_string()

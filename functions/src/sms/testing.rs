@@ -19,8 +19,19 @@ use sha2::{Digest, Sha256};
 pub const KEY_ID: &str = "LTAI-test-key";
 /// The secret the stand-ins sign with.
 pub const SECRET: &str = "stand-in-secret";
-/// The one approved template.
+/// The approved template of the verification code.
 pub const TEMPLATE: &str = "SMS_100200300";
+/// The approved template of `PROMOTED` (a waitlisted child has a place).
+pub const TEMPLATE_PROMOTED: &str = "SMS_100200301";
+
+/// The parameters each approved template takes, in order (Tencent's are positional).
+fn template_params(template: &str) -> Option<&'static [&'static str]> {
+    match template {
+        TEMPLATE => Some(&["code"]),
+        TEMPLATE_PROMOTED => Some(&["course", "code", "first"]),
+        _ => None,
+    }
+}
 
 /// Which vendor a stand-in plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +51,8 @@ pub struct StandIn {
 struct Phones {
     /// Texts a number may receive in a day.
     daily: usize,
-    /// (number as sent, template parameters as JSON) of every accepted text.
-    delivered: Mutex<Vec<(String, serde_json::Value)>>,
+    /// (number as sent, template, parameters as JSON) of every accepted text.
+    delivered: Mutex<Vec<(String, String, serde_json::Value)>>,
 }
 
 impl StandIn {
@@ -76,6 +87,7 @@ impl StandIn {
             ("DIANDAN_SMS_SDK_APP_ID", "1400000000".into()),
             ("DIANDAN_SMS_SIGN_NAME", "闽侯县文化馆".into()),
             ("DIANDAN_SMS_TEMPLATE_CODE", template.into()),
+            ("DIANDAN_SMS_TEMPLATE_PROMOTED", TEMPLATE_PROMOTED.into()),
         ]
         .into_iter()
         .collect()
@@ -89,8 +101,8 @@ impl StandIn {
             .delivered
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        let (_, params) =
-            (delivered.iter().rev()).find(|(to, _)| to.trim_start_matches("+86") == digits)?;
+        let (_, _, params) = (delivered.iter().rev())
+            .find(|(to, t, _)| t == TEMPLATE && to.trim_start_matches("+86") == digits)?;
         params["code"].as_str().map(str::to_owned)
     }
 
@@ -102,22 +114,43 @@ impl StandIn {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         (delivered.iter())
-            .filter_map(|(_, p)| p["code"].as_str().map(str::to_owned))
+            .filter(|(_, t, _)| t == TEMPLATE)
+            .filter_map(|(_, _, p)| p["code"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Every text of `template` delivered so far: (11-digit number, parameters by name).
+    pub fn delivered(&self, template: &str) -> Vec<(String, serde_json::Value)> {
+        let delivered = self
+            .phones
+            .delivered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        (delivered.iter())
+            .filter(|(_, t, _)| t == template)
+            .map(|(to, _, p)| (to.trim_start_matches("+86").to_owned(), p.clone()))
             .collect()
     }
 }
 
 impl Phones {
     /// Delivers a text to `phone`; false past the daily limit.
-    fn deliver(&self, phone: &str, params: serde_json::Value) -> bool {
+    fn deliver(&self, phone: &str, template: &str, params: serde_json::Value) -> bool {
         let mut delivered = self.delivered.lock().unwrap_or_else(|e| e.into_inner());
-        let today = delivered.iter().filter(|(to, _)| to == phone).count();
+        let today = delivered.iter().filter(|(to, _, _)| to == phone).count();
         if today >= self.daily {
             return false;
         }
-        delivered.push((phone.to_owned(), params));
+        delivered.push((phone.to_owned(), template.to_owned(), params));
         true
     }
+}
+
+/// Whether every parameter the template names is there (a code: six digits).
+fn well_filled(template: &str, names: &[&str], params: &serde_json::Value) -> bool {
+    let filled = |name: &&str| params[*name].as_str().is_some_and(|v| !v.is_empty());
+    let code_ok = template != TEMPLATE || params["code"].as_str().map(str::len) == Some(6);
+    names.iter().all(filled) && code_ok
 }
 
 fn hex_sha(data: &[u8]) -> String {
@@ -210,15 +243,16 @@ async fn aliyun(State(phones): State<Arc<Phones>>, headers: HeaderMap, body: Byt
     if !well_formed {
         return aliyun_answer(StatusCode::BAD_REQUEST, "MissingParameter");
     }
-    if field("TemplateCode") != TEMPLATE {
+    let template = field("TemplateCode");
+    let Some(names) = template_params(&template) else {
         return aliyun_answer(StatusCode::OK, "isv.SMS_TEMPLATE_ILLEGAL");
-    }
+    };
     let params: serde_json::Value =
         serde_json::from_str(&field("TemplateParam")).unwrap_or_default();
-    if params["code"].as_str().map(str::len) != Some(6) {
+    if !well_filled(&template, names, &params) {
         return aliyun_answer(StatusCode::OK, "isv.INVALID_PARAMETERS");
     }
-    if !phones.deliver(&field("PhoneNumbers"), params) {
+    if !phones.deliver(&field("PhoneNumbers"), &template, params) {
         return aliyun_answer(StatusCode::OK, "isv.BUSINESS_LIMIT_CONTROL");
     }
     aliyun_answer(StatusCode::OK, "OK")
@@ -275,15 +309,24 @@ async fn tencent(State(phones): State<Arc<Phones>>, headers: HeaderMap, body: By
     if !well_formed {
         return tencent_error("InvalidParameter");
     }
-    if sent["TemplateId"] != TEMPLATE {
+    let template = sent["TemplateId"].as_str().unwrap_or("");
+    let Some(names) = template_params(template) else {
         return tencent_status("FailedOperation.TemplateIncorrectOrUnapproved");
-    }
-    let code = sent["TemplateParamSet"][0].as_str().unwrap_or("");
-    if code.len() != 6 {
+    };
+    let values = sent["TemplateParamSet"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let params: serde_json::Map<String, serde_json::Value> = (names.iter())
+        .zip(values)
+        .map(|(name, v)| ((*name).to_owned(), v))
+        .collect();
+    let params = serde_json::Value::Object(params);
+    if !well_filled(template, names, &params) {
         return tencent_status("InvalidParameterValue.TemplateParameterFormatError");
     }
     let phone = sent["PhoneNumberSet"][0].as_str().unwrap_or("");
-    if !phones.deliver(phone, serde_json::json!({ "code": code })) {
+    if !phones.deliver(phone, template, params) {
         return tencent_status("LimitExceeded.PhoneNumberDailyLimit");
     }
     tencent_status("Ok")

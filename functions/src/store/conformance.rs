@@ -7,20 +7,24 @@
 //!
 //! The cases panic on failure, as tests do; they are public only so the macro can call them.
 
+mod accounts;
 mod activity;
 mod cases;
 mod courses;
 mod lottery;
+mod outbox;
 mod privacy;
 mod public;
 mod schedule;
 mod staff;
 mod verify;
 
+pub use accounts::*;
 pub use activity::*;
 pub use cases::*;
 pub use courses::*;
 pub use lottery::*;
+pub use outbox::*;
 pub use privacy::*;
 pub use public::*;
 pub use schedule::*;
@@ -96,12 +100,21 @@ macro_rules! store_conformance_tests {
             concurrent_attempts_are_counted_exactly,
             person_data_holds_everything_of_one_person,
             forgetting_a_person_erases_them_and_fixes_tallies,
+            accounts_are_created_once_and_listed,
+            sessions_idle_out_and_end_on_logout,
+            disabling_or_a_new_password_ends_live_sessions,
+            login_failures_run_until_cleared_or_lapsed,
+            concurrent_login_failures_are_counted_exactly,
+            actions_are_listed_per_actor,
             codes_hold_ten_minutes_and_five_wrong_tries_burn_them,
             a_code_verifies_only_its_own_number,
             code_requests_are_limited_per_number,
             concurrent_code_requests_send_one,
             devices_are_bound_to_their_person_and_expire,
             forgetting_a_person_drops_their_codes_and_devices,
+            a_promotion_queues_one_text_for_the_promoted_guardian,
+            a_message_is_claimed_once_and_settling_erases_the_number,
+            forgetting_a_person_drops_their_messages,
             activity_counts_by_month_in_china_time,
         );
     };

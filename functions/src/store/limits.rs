@@ -31,9 +31,19 @@ impl LimitKey {
         Self(format!("client:{}", secret.keyed_hex("client", &network)))
     }
 
+    /// A staff account (a village helper's daily cap), its name in hex.
+    pub fn account(name: &str) -> Self {
+        Self(format!("account:{}", hex::encode(name)))
+    }
+
     /// The same client or person, counted apart for text-message codes (their own limits).
     pub fn for_codes(self) -> Self {
         Self(format!("code{}", self.0))
+    }
+
+    /// The same person's texts from the outbox (a daily cap of their own).
+    pub fn for_messages(self) -> Self {
+        Self(format!("text{}", self.0))
     }
 
     /// A key made of letters, digits and `:` only (safe inside any backend's keys).

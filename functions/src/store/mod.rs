@@ -1,10 +1,12 @@
 //! The store: demand and registrations, spoken in domain operations (ARCHITECTURE.md, "The
 //! store"), with one shared conformance suite that every backend passes.
 
+mod accounts;
 mod activity;
 pub mod conformance;
 pub mod dynamo;
 mod limits;
+mod outbox;
 mod privacy;
 mod schedule;
 mod snapshot;
@@ -22,9 +24,11 @@ use crate::domain::{
     TownshipId,
 };
 
+pub use accounts::*;
 pub use activity::{month_of, month_of_day, Activity, MonthActivity};
 pub use dynamo::DynamoStore;
 pub use limits::{Attempt, LimitKey};
+pub use outbox::*;
 pub use privacy::*;
 pub use schedule::*;
 pub use snapshot::Snapshot;
@@ -59,9 +63,10 @@ pub enum StoreError {
     Backend(String),
 }
 
-/// The domain operations every backend provides, each atomic on its own.
+/// The domain operations every backend provides, each atomic on its own; the staff accounts'
+/// are in [`Accounts`].
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Accounts + Send + Sync {
     /// Counts an order, at most one open order per person per program; a repeat is reported
     /// as `duplicate` and counts nothing.
     async fn order(&self, order: NewOrder) -> Result<OrderOutcome, StoreError>;
@@ -216,6 +221,20 @@ pub trait Store: Send + Sync {
         token_hash: &str,
         at: i64,
     ) -> Result<Option<PersonKey>, StoreError>;
+
+    /// Messages waiting to be sent at `now` (seconds since the epoch), oldest first, at most
+    /// `limit` ([`outbox`](crate::store::NewMessage)).
+    async fn due_messages(&self, now: i64, limit: u32) -> Result<Vec<QueuedMessage>, StoreError>;
+
+    /// Takes a pending message for sending: `true` for exactly one caller, however many try.
+    async fn claim_message(&self, key: &str) -> Result<bool, StoreError>;
+
+    /// Records what came of sending a claimed message at `at`; the number is erased once the
+    /// message is sent or given up on.
+    async fn settle_message(&self, key: &str, settled: Settled, at: i64) -> Result<(), StoreError>;
+
+    /// The most recent messages, newest first: what staff see.
+    async fn messages(&self, limit: u32) -> Result<Vec<QueuedMessage>, StoreError>;
 
     /// Everything kept under a person's key: what staff hand over on a request for access.
     async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError>;

@@ -5,10 +5,12 @@
 //! processes on the same file (the planner) wait on `busy_timeout` instead of failing. Its
 //! statements are prepared once and cached.
 
+mod accounts;
 mod courses;
 mod demand;
 mod draw;
 mod files;
+mod outbox;
 mod privacy;
 mod public;
 mod schedule;
@@ -340,7 +342,7 @@ impl Store for SqliteStore {
     }
 
     async fn actions(&self, limit: u32) -> Result<Vec<AdminAction>, StoreError> {
-        self.read(move |tx| staff::actions(tx, limit)).await
+        self.read(move |tx| staff::actions(tx, None, limit)).await
     }
 
     async fn pending_wishes(&self) -> Result<Vec<PendingWish>, StoreError> {
@@ -390,6 +392,25 @@ impl Store for SqliteStore {
         let hash = token_hash.to_owned();
         self.read(move |tx| verify::device_person(tx, &hash, at))
             .await
+    }
+
+    async fn due_messages(&self, now: i64, limit: u32) -> Result<Vec<QueuedMessage>, StoreError> {
+        self.read(move |tx| outbox::due(tx, now, limit)).await
+    }
+
+    async fn claim_message(&self, key: &str) -> Result<bool, StoreError> {
+        let key = key.to_owned();
+        self.write(move |tx| outbox::claim(tx, &key)).await
+    }
+
+    async fn settle_message(&self, key: &str, settled: Settled, at: i64) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.write(move |tx| outbox::settle(tx, &key, &settled, at))
+            .await
+    }
+
+    async fn messages(&self, limit: u32) -> Result<Vec<QueuedMessage>, StoreError> {
+        self.read(move |tx| outbox::recent(tx, limit)).await
     }
 
     async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError> {

@@ -11,6 +11,8 @@ use crate::domain::{ConfirmationCode, CourseId, LecturerId, ProgramId, TownshipI
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAction {
     pub at: Time,
+    /// Who did it: an account's name, `token` for the bearer token, `planner` for the job.
+    pub actor: String,
     /// A short stable name: `reply`, `hide`, `pin`, `unpin`, `done`, `plan`, `export`.
     pub action: String,
     /// What it was done to: a wish id, a slot id, an export name.
@@ -24,6 +26,7 @@ pub struct NewAction {
 pub struct AdminAction {
     pub id: i64,
     pub at: Time,
+    pub actor: String,
     pub action: String,
     pub subject: String,
     pub detail: String,

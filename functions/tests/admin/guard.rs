@@ -7,7 +7,7 @@ use serde_json::json;
 use super::support::{app, app_with, request, TOKEN};
 
 /// Every admin route, with a body where it takes one.
-fn routes() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
+pub fn routes() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
     vec![
         (Method::GET, "/api/admin/wishes", None),
         (
@@ -38,6 +38,7 @@ fn routes() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
         (Method::GET, "/api/admin/export/nominations.csv", None),
         (Method::GET, "/api/admin/export/registrations.csv", None),
         (Method::GET, "/api/admin/log", None),
+        (Method::GET, "/api/admin/helpers", None),
         (
             Method::POST,
             "/api/admin/people/export",

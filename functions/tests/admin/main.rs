@@ -1,7 +1,10 @@
-//! The admin API through the router, no network: the token guard on every route, and each
-//! staff action with what it records and whether it asks for a rebuild.
+//! The admin API through the router, no network: the token and session guards on every
+//! route, staff accounts and village helpers' proxy submissions (with and without scripts),
+//! and each staff action with what it records and whether it asks for a rebuild.
 
+mod accounts;
 mod actions;
 mod guard;
+mod helper_pages;
 mod people;
 mod support;

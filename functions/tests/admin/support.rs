@@ -45,6 +45,11 @@ impl Answer {
 }
 
 pub fn app_with(token: Option<&str>) -> App {
+    app_configured(token, |state| state)
+}
+
+/// Like [`app_with`], with the state changed by `configure` before the router is made.
+pub fn app_configured(token: Option<&str>, configure: impl FnOnce(ApiState) -> ApiState) -> App {
     let catalogue = Catalogue::from_json(include_bytes!("../fixtures/catalogue.json"))
         .expect("the fixture parses");
     let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("a store"));
@@ -62,7 +67,7 @@ pub fn app_with(token: Option<&str>) -> App {
             counter.fetch_add(1, Ordering::SeqCst);
         }));
     App {
-        router: router(state),
+        router: router(configure(state)),
         store,
         changes,
     }

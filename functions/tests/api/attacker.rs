@@ -13,6 +13,7 @@ fn limits(per_client: &str, per_person: &str) -> Limits {
     Limits {
         per_client: Rule::parse(per_client).unwrap(),
         per_person: Rule::parse(per_person).unwrap(),
+        ..Limits::default()
     }
 }
 

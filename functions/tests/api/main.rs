@@ -7,6 +7,7 @@ mod demand;
 mod guardian;
 mod limits;
 mod lottery;
+mod notify;
 mod openapi;
 mod support;
 mod verify;

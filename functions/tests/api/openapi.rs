@@ -1,7 +1,7 @@
 //! The OpenAPI document against the router: the same routes both ways, every method the
 //! document does not list answered `405`, every `$ref` resolving, and the answers every kind of
-//! operation must document (`429` on public writes, `401`/`503` on admin routes, both body
-//! types on writes).
+//! operation must document (`429` on public writes, `401`/`503` on admin routes, `401` and
+//! the daily cap on helper routes, both body types on writes).
 
 use std::collections::BTreeSet;
 
@@ -115,8 +115,8 @@ async fn answers_405_to_exactly_the_undocumented_methods() {
             let refused = answer.status == StatusCode::METHOD_NOT_ALLOWED;
             assert_eq!(
                 refused, !listed,
-                "{method} {path}: answered {} but documented: {listed}",
-                answer.status
+                "{method} {path}: answered {} but documented: {listed} ({})",
+                answer.status, answer.body
             );
         }
     }
@@ -178,6 +178,20 @@ fn every_operation_documents_what_its_kind_can_answer() {
         if path.starts_with("/api/admin/") {
             assert!(has("401") && has("503"), "{at}: documents 401 and 503");
             assert_eq!(op["security"][0]["adminToken"], serde_json::json!([]));
+            assert_eq!(op["security"][1]["staffSession"], serde_json::json!([]));
+        } else if path.starts_with("/api/helper/") || path.starts_with("/api/staff/") {
+            let limited = (has("429")).then(|| resolve(&doc, &responses["429"]));
+            if let Some(limited) = limited {
+                let required = &limited["headers"]["Retry-After"]["required"];
+                assert!(required == true, "{at}: documents 429 with Retry-After");
+            }
+            if path.starts_with("/api/helper/") {
+                assert!(has("401"), "{at}: documents 401");
+                assert!(
+                    method == "GET" || has("429"),
+                    "{at}: documents the daily cap"
+                );
+            }
         } else if method != "GET" {
             // Sending a code records nothing to show on a receipt: a form gets its page at once.
             let answers_with_a_page = path == "/api/verify" && has("202");

@@ -12,6 +12,7 @@ pub mod loadtest;
 pub mod new;
 pub mod plan;
 pub mod serve;
+pub mod staff;
 pub mod store;
 
 /// diandan — the catalogue site and form service of a county culture centre's 点单点将.
@@ -40,6 +41,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Serve the site and the API on 127.0.0.1, rebuilding on every change.
     Serve(serve::ServeArgs),
+    /// Staff accounts: add, list, disable, passwd.
+    Staff(staff::StaffArgs),
     /// Create what a store needs (`store init`): the SQLite file or the DynamoDB table.
     Store(store::StoreArgs),
 }
@@ -87,6 +90,7 @@ impl Cli {
             Command::New(args) => new::run(&args),
             Command::Plan(args) => plan::run(&args),
             Command::Serve(args) => serve::run(&args),
+            Command::Staff(args) => staff::run(&args),
             Command::Store(args) => store::run(&args),
         }
     }

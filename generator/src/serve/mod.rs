@@ -315,16 +315,17 @@ pub async fn run(opts: ServeOptions) -> Result<(), ServeError> {
     let _rebuilds = on_change::rebuild_on_signal(signal, move || on_staff_change.rebuild());
     let _watcher = watch_files::watch(&opts.root, live.clone())?;
     let _purge = tokio::spawn(purge_daily(live.api.store()));
+    let _texts = tokio::spawn(send_texts(live.api.clone()));
     let addr = SocketAddr::from(([127, 0, 0, 1], opts.port));
     let listener = (tokio::net::TcpListener::bind(addr).await)
         .map_err(|source| ServeError::Bind { addr, source })?;
     // `--port 0` lets the system choose: say which port it chose.
     let addr = listener.local_addr().unwrap_or(addr);
     println!("serving http://{addr}/ (API at /api) — press Ctrl-C to stop");
-    if admin {
-        println!("staff page: http://{addr}/assets/admin.html");
-    } else {
-        println!("the admin API is off: set DIANDAN_ADMIN_TOKEN (16+ characters) to use it");
+    println!("staff page: http://{addr}/assets/admin.html (accounts: `diandan staff add`)");
+    println!("helper page: http://{addr}/assets/helper.html");
+    if !admin {
+        println!("the admin token is off: set DIANDAN_ADMIN_TOKEN (16+ characters) for automation");
     }
     serve_with(listener, app(live), opts.limits, async {
         let _ = tokio::signal::ctrl_c().await;
@@ -346,6 +347,25 @@ async fn purge_daily(store: Arc<dyn Store>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "expired personal data deleted"),
             Err(e) => tracing::error!(error = %e, "deleting expired personal data failed"),
+        }
+    }
+}
+
+/// Sends the texts residents are owed (the outbox) every few seconds, as the `notify` function
+/// does on AWS. A failure is logged and the next round tries again.
+async fn send_texts(api: ApiState) {
+    let mut every = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        every.tick().await;
+        match api.send_messages().await {
+            Ok(r) if r.sent + r.retried + r.failed == 0 => {}
+            Ok(r) => tracing::info!(
+                sent = r.sent,
+                retried = r.retried,
+                failed = r.failed,
+                "texts to residents"
+            ),
+            Err(e) => tracing::error!(error = %e, "sending texts to residents failed"),
         }
     }
 }

@@ -1,12 +1,16 @@
-/* diandan staff page: plain JavaScript, no dependencies. Every call sends the admin token as
-   a bearer token; the token lives in sessionStorage only (gone when the tab closes). All text
-   from the server is inserted with textContent, never as HTML. */
+/* diandan staff page: plain JavaScript, no dependencies. Staff log in with their account (an
+   HttpOnly session cookie the page never sees); automation and first set-up may use the admin
+   token instead, sent as a bearer token and kept in sessionStorage only (gone when the tab
+   closes). The page shows what the role may do: admin accounts (and the token) also manage
+   accounts; helpers are sent to their own page. All text from the server is inserted with
+   textContent, never as HTML. */
 (function () {
   "use strict";
   var KEY = "diandan-admin-token";
   var siteRoot = new URL("../", location.href);
   var apiRoot = null;
   var catalogue = null;
+  var role = null;
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, attrs) {
@@ -51,15 +55,17 @@
     });
   }
 
-  /* One admin call; resolves with the Response, or rejects with words for staff. */
-  function call(method, path, body) {
-    var init = { method: method, headers: { "Authorization": "Bearer " + token() } };
+  /* One API call (path under /api/); the bearer token if one was given, else the session
+     cookie. Resolves with the Response, or rejects with words for staff. */
+  function api(method, path, body) {
+    var init = { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } };
+    if (token()) init.headers["Authorization"] = "Bearer " + token();
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
     return loadCatalogue().then(function () {
-      return fetch(new URL("admin/" + path, apiRoot), init);
+      return fetch(new URL(path, apiRoot), init);
     }).then(function (r) {
       if (r.ok) return r;
       if (r.status === 401) { sessionStorage.removeItem(KEY); showPanel(false); }
@@ -70,6 +76,9 @@
       });
     });
   }
+
+  /* One staff call, under /api/admin/. */
+  function call(method, path, body) { return api(method, "admin/" + path, body); }
 
   function json(method, path, body) {
     return call(method, path, body).then(function (r) { return r.json(); });
@@ -211,7 +220,7 @@
     return json("GET", "log?limit=50").then(function (data) {
       var list = el("ul");
       data.actions.forEach(function (a) {
-        list.appendChild(el("li", { text: a.at.slice(0, 16).replace("T", " ") + " " + a.detail }));
+        list.appendChild(el("li", { text: a.at.slice(0, 16).replace("T", " ") + " " + a.actor + "：" + a.detail }));
       });
       var box = $("log");
       box.textContent = "";
@@ -242,19 +251,126 @@
     });
   }
 
-  function refresh() {
-    return Promise.all([loadWishes(), loadSlots(), loadDraws(), loadLog()]).catch(fail);
+  var ROLE = { admin: "管理员", staff: "工作人员", helper: "帮办员" };
+
+  /* Each village helper: today's count against the cap, and their latest submissions. */
+  function loadHelpers() {
+    return json("GET", "helpers").then(function (data) {
+      var box = $("helpers");
+      box.textContent = "";
+      if (!data.helpers.length) { box.appendChild(el("p", { text: "还没有帮办员账号。" })); return; }
+      data.helpers.forEach(function (h) {
+        var list = el("ul");
+        h.submissions.slice(0, 50).forEach(function (a) {
+          list.appendChild(el("li", { text: a.at.slice(0, 16).replace("T", " ") + " " + a.detail }));
+        });
+        var cap = data.daily_cap ? " / " + data.daily_cap : "";
+        var head = h.account + "（" + h.townships.map(townshipName).join("、") + "）今天 " + h.today + cap + " 条" + (h.disabled ? "，已停用" : "");
+        box.appendChild(el("details", {}, el("summary", { text: head }),
+          h.submissions.length ? list : el("p", { text: "还没有代办记录。" })));
+      });
+    });
   }
 
+  function townshipName(id) { return ((catalogue.townships || {})[id] || {}).name || id; }
+
+  function accountRow(a) {
+    var actions = el("td");
+    if (!a.disabled_at) {
+      var pw = el("input", { type: "password", autocomplete: "new-password", minlength: "10", "aria-label": "新密码：" + a.account });
+      actions.appendChild(pw);
+      actions.appendChild(el("button", { type: "button", text: "重设密码", onclick: function () {
+        json("POST", "accounts/" + a.account + "/password", { password: pw.value }).then(function () {
+          pw.value = "";
+          say("已为 " + a.account + " 重设密码，他已登录的设备需要重新登录。", true);
+        }).catch(fail);
+      } }));
+      actions.appendChild(el("button", { type: "button", text: "停用", onclick: function () {
+        if (!confirm("停用账号 " + a.account + "？停用后不能再登录，也不能恢复。")) return;
+        json("POST", "accounts/" + a.account + "/disable").then(function () {
+          say("已停用 " + a.account + "。", true);
+          return loadAccounts();
+        }).catch(fail);
+      } }));
+    }
+    return el("tr", {}, el("td", { text: a.account }), el("td", { text: ROLE[a.role] || a.role }),
+      el("td", { text: a.townships.map(townshipName).join("、") }),
+      el("td", { text: a.disabled_at ? "已停用" : "使用中" }), actions);
+  }
+
+  function loadAccounts() {
+    if (role !== "admin") return Promise.resolve();
+    return json("GET", "accounts").then(function (data) {
+      var head = el("tr", {}, el("th", { text: "账号" }), el("th", { text: "角色" }),
+        el("th", { text: "负责乡镇" }), el("th", { text: "状态" }), el("th", { text: "操作" }));
+      var body = el("tbody");
+      data.accounts.forEach(function (a) { body.appendChild(accountRow(a)); });
+      var box = $("accounts");
+      box.textContent = "";
+      box.appendChild(el("table", {}, el("thead", {}, head), body));
+    });
+  }
+
+  function townshipBoxes() {
+    var box = $("new-townships");
+    if (box.querySelector("input")) return;
+    Object.keys(catalogue.townships || {}).forEach(function (id) {
+      var input = el("input", { type: "checkbox", value: id });
+      box.appendChild(el("label", {}, input, " " + townshipName(id)));
+    });
+  }
+
+  function addAccount(e) {
+    e.preventDefault();
+    var ticked = Array.prototype.map.call($("new-townships").querySelectorAll("input:checked"), function (i) { return i.value; });
+    var body = { account: $("new-account").value.trim(), role: $("new-role").value,
+      townships: ticked.join(","), password: $("new-password").value };
+    json("POST", "accounts", body).then(function (a) {
+      $("new-password").value = "";
+      $("new-account").value = "";
+      say("已新增账号 " + a.account + "（" + (ROLE[a.role] || a.role) + "）。", true);
+      return loadAccounts();
+    }).catch(fail);
+  }
+
+  function refresh() {
+    return Promise.all([loadWishes(), loadSlots(), loadDraws(), loadHelpers(), loadLog(), loadAccounts()]).catch(fail);
+  }
+
+  /* Shows the parts the role may use. */
+  function enter(who, r) {
+    role = r;
+    $("whoami").textContent = who + "（" + (ROLE[r] || r) + "）";
+    Array.prototype.forEach.call(document.querySelectorAll("[data-need=admin]"), function (n) { n.hidden = r !== "admin"; });
+    townshipBoxes();
+    showPanel(true);
+    return refresh();
+  }
+
+  /* The token acts as an admin; otherwise the session says who is signed in. */
   function start() {
-    if (!token()) { showPanel(false); return; }
-    loadCatalogue().then(function () {
-      showPanel(true);
-      return refresh();
+    return loadCatalogue().then(function () {
+      if (token()) return enter("管理员口令", "admin");
+      return fetch(new URL("staff/me", apiRoot), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (me) {
+          if (!me) { showPanel(false); return null; }
+          if (me.role === "helper") { location.href = "helper.html"; return null; }
+          return enter(me.account, me.role);
+        });
     }).catch(fail);
   }
 
   $("login-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var body = { account: $("account").value.trim(), password: $("password").value };
+    api("POST", "staff/login", body).then(function () {
+      $("password").value = "";
+      say("", true);
+      return start();
+    }).catch(function (err) { $("password").value = ""; fail(err); $("password").focus(); });
+  });
+  $("token-form").addEventListener("submit", function (e) {
     e.preventDefault();
     sessionStorage.setItem(KEY, $("token").value.trim());
     $("token").value = "";
@@ -262,10 +378,11 @@
     start();
   });
   $("logout").addEventListener("click", function () {
+    var out = token() ? Promise.resolve() : api("POST", "staff/logout").catch(function () {});
     sessionStorage.removeItem(KEY);
-    say("已退出。", true);
-    showPanel(false);
+    out.then(function () { role = null; say("已退出。", true); showPanel(false); });
   });
+  $("account-form").addEventListener("submit", addAccount);
   $("refresh").addEventListener("click", function () { refresh().then(function () { say("已刷新。", true); }); });
   $("plan-preview").addEventListener("click", function () { plan(false); });
   $("plan-apply").addEventListener("click", function () {

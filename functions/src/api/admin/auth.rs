@@ -1,15 +1,46 @@
-//! The admin API's guard: a bearer token compared in constant time, or 401; 503 when no
-//! token is configured, so a missing setting is not mistaken for a wrong password.
+//! The admin API's guard: a staff account's session cookie (with the `Origin` check on
+//! writes), or the bearer token compared in constant time; 401 otherwise, and 503 for a
+//! bearer when no token is configured, so a missing setting is not mistaken for a wrong
+//! password. Village helpers' sessions get 401 here: they have routes of their own.
+//!
+//! Who is acting is kept in a task-local for the request, so every handler's log entry names
+//! the account (or `token`) without each handler passing it along.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::api::problem::ApiError;
+use crate::api::session;
 use crate::api::state::ApiState;
+use crate::domain::Role;
+
+/// What the log calls the bearer token.
+pub(crate) const TOKEN_ACTOR: &str = "token";
+
+tokio::task_local! {
+    static ACTOR: String;
+}
+
+/// Who the current admin request acts as (`token` outside of one, which cannot happen in a
+/// routed handler).
+pub(super) fn actor() -> String {
+    ACTOR
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| TOKEN_ACTOR.to_owned())
+}
+
+/// Which admin routes a guard protects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Need {
+    /// The staff API: admin and staff accounts.
+    Staff,
+    /// Accounts: admin accounts only.
+    Admin,
+}
 
 /// The token after `Bearer ` in the `Authorization` header.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -42,8 +73,8 @@ fn unauthorized(challenge: &'static str, detail: &str) -> Response {
 }
 
 fn switched_off() -> Response {
-    let detail = "服务器没有设置管理员口令（环境变量 DIANDAN_ADMIN_TOKEN，至少 16 个字符），\
-                  管理功能未开启。";
+    let detail = "服务器没有设置管理员口令（环境变量 DIANDAN_ADMIN_TOKEN，至少 16 个字符）：\
+                  请用工作人员账号登录管理页面。";
     let err = ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "admin-disabled",
@@ -53,31 +84,90 @@ fn switched_off() -> Response {
     err.problem_json()
 }
 
-/// Lets a request through only with the right token; staff answers are never cached.
-pub(super) async fn require_token(
+/// The staff routes' guard.
+pub(super) async fn require_staff(
     State(state): State<ApiState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(expected) = state.admin_token_digest() else {
-        return switched_off();
+    guard(state, Need::Staff, request, next).await
+}
+
+/// The account routes' guard.
+pub(super) async fn require_admin(
+    State(state): State<ApiState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    guard(state, Need::Admin, request, next).await
+}
+
+async fn guard(state: ApiState, need: Need, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let actor = match (bearer(headers), session::cookie_id(headers)) {
+        (None, Some(_)) => {
+            match check_session(&state, need, request.method().clone(), headers).await {
+                Ok(name) => name,
+                Err(response) => return response,
+            }
+        }
+        (token, _) => match refuse_token(&state, token) {
+            None => TOKEN_ACTOR.to_owned(),
+            Some(response) => return response,
+        },
     };
-    match bearer(request.headers()) {
-        None => unauthorized(
+    let response = ACTOR.scope(actor, next.run(request)).await;
+    session::no_store(response)
+}
+
+/// Why the bearer token is refused, if it is.
+fn refuse_token(state: &ApiState, token: Option<&str>) -> Option<Response> {
+    let Some(expected) = state.admin_token_digest() else {
+        return Some(switched_off());
+    };
+    match token {
+        None => Some(unauthorized(
             r#"Bearer realm="diandan-admin""#,
-            "请在 Authorization 请求头中提供管理员口令：Bearer <口令>。",
-        ),
-        Some(token) if !matches(expected, token) => unauthorized(
+            "请先用工作人员账号登录，或在 Authorization 请求头中提供管理员口令：Bearer <口令>。",
+        )),
+        Some(token) if !matches(expected, token) => Some(unauthorized(
             r#"Bearer realm="diandan-admin", error="invalid_token""#,
             "管理员口令不正确。",
-        ),
-        Some(_) => {
-            let mut response = next.run(request).await;
-            (response.headers_mut())
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
+        )),
+        Some(_) => None,
     }
+}
+
+/// The signed-in account's name, if its role may use these routes.
+async fn check_session(
+    state: &ApiState,
+    need: Need,
+    method: Method,
+    headers: &HeaderMap,
+) -> Result<String, Response> {
+    let account = match session::signed_in(state, headers).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return Err(unauthorized(
+            r#"Bearer realm="diandan-admin""#,
+            "请先用工作人员账号登录，或在 Authorization 请求头中提供管理员口令：Bearer <口令>。",
+        )),
+        Err(err) => return Err(err.problem_json()),
+    };
+    let allowed = match need {
+        Need::Staff => account.role.is_staff(),
+        Need::Admin => account.role == Role::Admin,
+    };
+    if !allowed {
+        let detail = match need {
+            Need::Staff => "这个账号没有管理权限。",
+            Need::Admin => "只有管理员账号可以管理账号。",
+        };
+        return Err(unauthorized(r#"Bearer realm="diandan-admin""#, detail));
+    }
+    if session::is_write(&method) && !session::origin_allowed(state, headers) {
+        return Err(session::wrong_origin());
+    }
+    Ok(account.name.to_string())
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! `GET /api/admin/log[?limit=N]`: the latest admin actions, newest first.
+//! `GET /api/admin/log[?limit=N][&actor=NAME]`: the latest admin actions, newest first; with
+//! `actor`, only that account's (a village helper's proxy submissions, say) or `token`'s.
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -18,7 +19,12 @@ pub(super) async fn list(State(state): State<ApiState>, RawQuery(query): RawQuer
     let limit = (q.get("limit").and_then(|l| l.parse::<u32>().ok()))
         .unwrap_or(DEFAULT_LIMIT)
         .clamp(1, MAX_LIMIT);
-    let result = (state.store().actions(limit).await)
+    let store = state.store();
+    let actions = match q.get("actor") {
+        Some(actor) => store.actions_by(actor, limit).await,
+        None => store.actions(limit).await,
+    };
+    let result = actions
         .map(|actions| json!({ "actions": actions }))
         .map_err(|e| store_error(e, ""));
     answer(result)

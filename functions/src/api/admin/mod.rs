@@ -1,12 +1,15 @@
-//! The staff API under `/api/admin/`, behind a bearer token: answer and hide wishes, pin and
-//! unpin slots, mark them done, run the planner, export CSV, read the action log, and hand
-//! over or erase one person's data on their request, draw a lottery course. Every
-//! change is recorded in the action log, and changes the site shows call the `on_change` hook.
+//! The staff API under `/api/admin/`, behind a staff account's session or the bearer token:
+//! answer and hide wishes, pin and unpin slots, mark them done, run the planner, export CSV,
+//! read the action log and each village helper's proxy submissions, hand over or erase one person's data on their request, and draw a
+//! lottery course; admin accounts also manage the accounts. Every change is recorded in the
+//! action log with who did it, and changes the site shows call the `on_change` hook.
 
+mod accounts;
 mod auth;
 mod csv;
 mod draw;
 mod export;
+mod helpers;
 mod log;
 mod people;
 mod plan;
@@ -26,12 +29,27 @@ use super::problem::ApiError;
 use super::state::ApiState;
 use crate::store::NewAction;
 
-/// The admin routes, each behind the token check.
+/// The admin routes: the staff API for staff and admin accounts (and the token), the
+/// accounts for admin accounts (and the token).
 pub(super) fn routes(state: &ApiState) -> Router<ApiState> {
-    endpoint::router(endpoints()).route_layer(middleware::from_fn_with_state(
+    let staff = endpoint::router(endpoints()).route_layer(middleware::from_fn_with_state(
         state.clone(),
-        auth::require_token,
-    ))
+        auth::require_staff,
+    ));
+    let accounts = endpoint::router(account_endpoints()).route_layer(
+        middleware::from_fn_with_state(state.clone(), auth::require_admin),
+    );
+    staff.merge(accounts)
+}
+
+/// The routes that manage accounts.
+pub(super) fn account_endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/admin/accounts", accounts::list),
+        Endpoint::post("/api/admin/accounts", accounts::add),
+        Endpoint::post("/api/admin/accounts/{name}/disable", accounts::disable),
+        Endpoint::post("/api/admin/accounts/{name}/password", accounts::passwd),
+    ]
 }
 
 /// The admin route table.
@@ -48,6 +66,7 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
         Endpoint::post("/api/admin/courses/{course}/draw", draw::run),
         Endpoint::get("/api/admin/export/{file}", export::download),
         Endpoint::get("/api/admin/log", log::list),
+        Endpoint::get("/api/admin/helpers", helpers::list),
         Endpoint::post("/api/admin/people/export", people::export),
         Endpoint::post("/api/admin/people/forget", people::forget),
     ]
@@ -85,6 +104,7 @@ async fn read_fields(
 async fn record(state: &ApiState, action: &str, subject: &str, detail: String) {
     let entry = NewAction {
         at: state.now(),
+        actor: auth::actor(),
         action: action.to_owned(),
         subject: subject.to_owned(),
         detail,

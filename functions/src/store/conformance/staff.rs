@@ -9,6 +9,7 @@ use crate::store::{NewAction, NewOrder, NewWish, Performance, RegistrationStatus
 fn action(what: &str, subject: &str, d: u32) -> NewAction {
     NewAction {
         at: day(d),
+        actor: "token".to_owned(),
         action: what.to_owned(),
         subject: subject.to_owned(),
         detail: format!("{what} {subject}"),

@@ -15,9 +15,10 @@ use super::item::{arrival, count, n, s, Item, ItemBuilder, Read};
 use super::keys::{self, counter, Key};
 use crate::catalogue::Allocation;
 use crate::clock::china_now;
-use crate::domain::{mask_name, CancelToken, ConfirmationCode, CourseId};
+use crate::domain::{mask_name, CancelToken, ConfirmationCode, CourseId, PersonKey, Phone};
 use crate::store::{
-    Cancellation, NewRegistration, Registered, RegistrationStatus, RegistrationView, StoreError,
+    Cancellation, NewMessage, NewRegistration, Registered, RegistrationStatus, RegistrationView,
+    StoreError,
 };
 
 /// Where a registration lands given the counter now: an application for a lottery course,
@@ -277,8 +278,24 @@ async fn promote_first(
             RegistrationStatus::Waitlisted,
             RegistrationStatus::Confirmed,
         )?,
+        super::outbox::queue(db, &promoted_message(db, course, &waiter).await?)?,
     ];
     Ok(Some((writes, waiter)))
+}
+
+/// The text telling the guardian of the waitlisted registration `code` of its place.
+async fn promoted_message(
+    db: &Db,
+    course: &CourseId,
+    code: &str,
+) -> Result<NewMessage, StoreError> {
+    let key = Key::new(keys::part::REGISTRATIONS, code);
+    let reg = db.get(&key).await?.ok_or(StoreError::NotFound)?;
+    let malformed = |what: &str| StoreError::Backend(format!("dynamodb: a registration's {what}"));
+    let code = ConfirmationCode::parse(code).map_err(|_| malformed("code"))?;
+    let phone = Phone::parse(reg.str("phone")?).map_err(|_| malformed("phone"))?;
+    let person = PersonKey::from_stored(reg.str("person")?.to_owned());
+    Ok(NewMessage::promoted(&code, course, person, phone))
 }
 
 /// The markers a registration holds besides its child guard (its guardian slot, its

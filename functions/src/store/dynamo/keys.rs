@@ -36,10 +36,18 @@ pub(super) mod part {
     pub const SMS_CODES: &str = "SMS_CODES";
     /// Verified devices by their token's keyed hash, deleted by TTL after 30 days.
     pub const DEVICES: &str = "DEVICES";
+    /// Text messages owed to residents, by key (`PROMOTED#<code>`).
+    pub const OUTBOX: &str = "OUTBOX";
     /// `COURSE#<course>`: the course's child guards, guardian slots, applications and waitlist.
     pub const COURSE_PREFIX: &str = "COURSE#";
     /// Lottery courses' draws, one item per course.
     pub const DRAWS: &str = "DRAWS";
+    /// Staff accounts, by name.
+    pub const ACCOUNTS: &str = "ACCOUNTS";
+    /// Login sessions by the SHA-256 of their id, deleted by TTL a day after they idle out.
+    pub const SESSIONS: &str = "SESSIONS";
+    /// Runs of wrong passwords per keyed account or client, deleted by TTL.
+    pub const LOGIN_FAILURES: &str = "LOGIN_FAILURES";
 }
 
 /// A primary key.

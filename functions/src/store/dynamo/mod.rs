@@ -2,6 +2,7 @@
 //! pattern and its capacity units). It passes the same conformance suite as SQLite, against a
 //! DynamoDB-compatible server on loopback in CI.
 
+mod accounts;
 mod connect;
 mod counter;
 mod courses;
@@ -11,6 +12,7 @@ mod draw;
 mod expr;
 mod item;
 mod keys;
+mod outbox;
 mod privacy;
 mod public;
 mod purge;
@@ -238,7 +240,7 @@ impl Store for DynamoStore {
     }
 
     async fn actions(&self, limit: u32) -> Result<Vec<AdminAction>, StoreError> {
-        staff::actions(self.db().await?, limit).await
+        staff::actions(self.db().await?, None, limit).await
     }
 
     async fn pending_wishes(&self) -> Result<Vec<PendingWish>, StoreError> {
@@ -272,6 +274,22 @@ impl Store for DynamoStore {
         at: i64,
     ) -> Result<Option<PersonKey>, StoreError> {
         verify::device_person(self.db().await?, token_hash, at).await
+    }
+
+    async fn due_messages(&self, now: i64, limit: u32) -> Result<Vec<QueuedMessage>, StoreError> {
+        outbox::due(self.db().await?, now, limit).await
+    }
+
+    async fn claim_message(&self, key: &str) -> Result<bool, StoreError> {
+        outbox::claim(self.db().await?, key).await
+    }
+
+    async fn settle_message(&self, key: &str, settled: Settled, at: i64) -> Result<(), StoreError> {
+        outbox::settle(self.db().await?, key, &settled, at).await
+    }
+
+    async fn messages(&self, limit: u32) -> Result<Vec<QueuedMessage>, StoreError> {
+        outbox::recent(self.db().await?, limit).await
     }
 
     async fn person_data(&self, person: &PersonKey) -> Result<PersonData, StoreError> {

@@ -101,6 +101,7 @@ pub(super) async fn forget(db: &Db, person: &PersonKey) -> Result<Forgotten, Sto
     }
     let registrations = purge_partition(db, part::REGISTRATIONS, person).await?;
     super::verify::forget(db, person).await?;
+    super::outbox::forget(db, person).await?;
     let mut wishes = 0;
     for (contact, wish) in contacts(db, person).await? {
         if let Some(w) = wish {

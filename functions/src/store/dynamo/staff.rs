@@ -16,6 +16,7 @@ pub(super) async fn log_action(db: &Db, a: &NewAction) -> Result<i64, StoreError
     let item = ItemBuilder::new(keys::admin_action(id).item())
         .n("id", id)
         .time("at", &a.at)
+        .s("actor", &a.actor)
         .s("action", &a.action)
         .s("subject", &a.subject)
         .s("detail", &a.detail)
@@ -28,17 +29,27 @@ pub(super) async fn log_action(db: &Db, a: &NewAction) -> Result<i64, StoreError
     }
 }
 
-pub(super) async fn actions(db: &Db, limit: u32) -> Result<Vec<AdminAction>, StoreError> {
-    let q = Query {
+/// The latest actions, newest first; only `actor`'s when given.
+pub(super) async fn actions(
+    db: &Db,
+    actor: Option<&str>,
+    limit: u32,
+) -> Result<Vec<AdminAction>, StoreError> {
+    let mut q = Query {
         backwards: true,
         max: Some(usize::try_from(limit).unwrap_or(usize::MAX)),
         ..Query::new(part::ADMIN_LOG, Range::All)
     };
+    if let Some(actor) = actor {
+        q = q.filter(Cond::new("#actor = :actor").value(":actor", s(actor)));
+    }
     (db.query(&q).await?.iter())
         .map(|item| {
             Ok(AdminAction {
                 id: item.num("id")?,
                 at: item.time("at")?,
+                // Actions logged before accounts existed were all the token's.
+                actor: item.opt_str("actor").unwrap_or("token").to_owned(),
                 action: item.str("action")?.to_owned(),
                 subject: item.str("subject")?.to_owned(),
                 detail: item.str("detail")?.to_owned(),

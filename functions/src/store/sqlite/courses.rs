@@ -4,9 +4,10 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{count, parse_id, parse_time};
 use crate::catalogue::Allocation;
-use crate::domain::{mask_name, CancelToken, ConfirmationCode, CourseId};
+use crate::domain::{mask_name, CancelToken, ConfirmationCode, CourseId, PersonKey, Phone};
 use crate::store::{
-    Cancellation, NewRegistration, Registered, RegistrationStatus, RegistrationView, StoreError,
+    Cancellation, NewMessage, NewRegistration, Registered, RegistrationStatus, RegistrationView,
+    StoreError,
 };
 
 /// Collisions among 31^6 ≈ 887 million codes are rare; a few retries make them irrelevant.
@@ -180,21 +181,29 @@ fn cancel_row(tx: &Transaction<'_>, row: Row) -> Result<Cancellation, StoreError
     if row.status == RegistrationStatus::Confirmed {
         // The first waitlisted registration moves up: in draw order for a drawn course, else
         // the earliest (lowest id: ids follow commit order).
-        let first: Option<(i64, String)> = tx
+        let first: Option<(i64, String, String, String)> = tx
             .prepare_cached(
-                "SELECT id, code FROM registrations
+                "SELECT id, code, person, phone FROM registrations
                  WHERE course = ?1 AND status = 'waitlisted' ORDER BY draw_rank, id LIMIT 1",
             )?
-            .query_row(params![row.course], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![row.course], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
-        if let Some((id, code)) = first {
+        if let Some((id, code, person, phone)) = first {
             tx.prepare_cached(
                 "UPDATE registrations SET status = 'confirmed', updated_at = ?2 WHERE id = ?1",
             )?
             .execute(params![id, now])?;
-            promoted = Some(ConfirmationCode::parse(&code).map_err(|_| {
+            let code = ConfirmationCode::parse(&code).map_err(|_| {
                 StoreError::Backend(format!("the store holds a malformed code {code:?}"))
-            })?);
+            })?;
+            let phone = Phone::parse(&phone)
+                .map_err(|_| StoreError::Backend("the store holds a malformed phone".into()))?;
+            let course: CourseId = parse_id(row.course.clone())?;
+            let person = PersonKey::from_stored(person);
+            super::outbox::queue(tx, &NewMessage::promoted(&code, &course, person, phone))?;
+            promoted = Some(code);
         }
     }
     Ok(Cancellation {

@@ -110,6 +110,7 @@ fn ratings_of(tx: &Transaction<'_>, person: &PersonKey) -> Result<Vec<PersonRati
 pub(super) fn forget(tx: &Transaction<'_>, person: &PersonKey) -> Result<Forgotten, StoreError> {
     let p = person.as_str();
     super::verify::forget(tx, p)?;
+    super::outbox::forget(tx, p)?;
     let delete = |table: &str| -> Result<u32, StoreError> {
         // The table names are constants below, never input.
         let n = tx.execute(

@@ -197,6 +197,7 @@ pub(super) fn purge_expired(tx: &Transaction<'_>, now: &Time) -> Result<u64, Sto
         )?
         .execute(params![now])? as u64;
     gone += super::verify::purge(tx, now)?;
+    gone += super::outbox::purge(tx, now)?;
     Ok(gone)
 }
 

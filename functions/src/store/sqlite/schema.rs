@@ -184,6 +184,53 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE nominations ADD COLUMN token_hash TEXT;
     "#,
+    // 6: staff accounts, their sessions, wrong-password counters, and who did each action.
+    r#"
+    ALTER TABLE admin_log ADD COLUMN actor TEXT NOT NULL DEFAULT 'token';
+    CREATE INDEX admin_log_by_actor ON admin_log (actor, id);
+
+    CREATE TABLE accounts (
+        name        TEXT PRIMARY KEY,
+        role        TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'helper')),
+        townships   TEXT NOT NULL,
+        password    TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        disabled_at TEXT,
+        generation  INTEGER NOT NULL DEFAULT 0
+    );
+
+    -- Keyed by the SHA-256 of the session id: the id itself is only in the browser's cookie.
+    CREATE TABLE sessions (
+        key         TEXT PRIMARY KEY,
+        account     TEXT NOT NULL REFERENCES accounts (name),
+        generation  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+
+    CREATE TABLE login_failures (
+        key         TEXT PRIMARY KEY,
+        count       INTEGER NOT NULL,
+        until       INTEGER NOT NULL
+    );
+    "#,
+    // 7: the outbox of text messages owed to residents (docs/notifications.md).
+    r#"
+    CREATE TABLE outbox (
+        key         TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        person      TEXT NOT NULL,
+        phone       TEXT,
+        params      TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        tries       INTEGER NOT NULL DEFAULT 0,
+        next_try    INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL,
+        settled_at  INTEGER,
+        error       TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (state, next_try);
+    "#,
 ];
 
 /// Brings the schema up to date, one transaction per migration.

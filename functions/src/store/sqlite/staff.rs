@@ -11,32 +11,46 @@ use crate::store::{
 
 pub(super) fn log_action(tx: &Transaction<'_>, a: &NewAction) -> Result<i64, StoreError> {
     tx.prepare_cached(
-        "INSERT INTO admin_log (at, action, subject, detail) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO admin_log (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![a.at.to_rfc3339(), a.action, a.subject, a.detail])?;
+    .execute(params![
+        a.at.to_rfc3339(),
+        a.actor,
+        a.action,
+        a.subject,
+        a.detail
+    ])?;
     Ok(tx.last_insert_rowid())
 }
 
-pub(super) fn actions(tx: &Transaction<'_>, limit: u32) -> Result<Vec<AdminAction>, StoreError> {
-    let mut stmt = tx.prepare(
-        "SELECT id, at, action, subject, detail FROM admin_log ORDER BY id DESC LIMIT ?1",
+/// The latest actions, newest first; only `actor`'s when given.
+pub(super) fn actions(
+    tx: &Transaction<'_>,
+    actor: Option<&str>,
+    limit: u32,
+) -> Result<Vec<AdminAction>, StoreError> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, at, actor, action, subject, detail FROM admin_log
+         WHERE ?1 IS NULL OR actor = ?1 ORDER BY id DESC LIMIT ?2",
     )?;
     let rows = stmt
-        .query_map(params![limit], |r| {
+        .query_map(params![actor, limit], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     (rows.into_iter())
-        .map(|(id, at, action, subject, detail)| {
+        .map(|(id, at, actor, action, subject, detail)| {
             Ok(AdminAction {
                 id,
                 at: parse_time(&at)?,
+                actor,
                 action,
                 subject,
                 detail,
