@@ -199,3 +199,37 @@ fn page_edits_and_what_needs_a_full_build() {
     );
     assert!(matches!(got, Ok(Outcome::Full)), "a new day: {got:?}");
 }
+
+/// With a store, every edit reads it again (a new `built_at`), but the open data are remade
+/// and rewritten only when what they show changed: a program's text leaves them alone, its
+/// title does not.
+#[test]
+fn open_data_are_remade_only_when_what_they_show_changed() {
+    use diandan::render::live::StoreSource;
+    use diandan_functions::store::SqliteStore;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = common::repo_root();
+    common::copy_dir(&repo.join("content"), &dir.path().join("content"));
+    common::copy_dir(&repo.join("themes"), &dir.path().join("themes"));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let source = StoreSource {
+        store: std::sync::Arc::new(SqliteStore::temporary().unwrap()),
+        runtime: runtime.handle().clone(),
+    };
+    let (_, mut state) = build_with_state(&opts(dir.path()), &source).unwrap();
+    let program = "content/programs/minju-chenjinggu.md";
+    let data_files = |state: &mut State, changed: &[PathBuf]| -> Vec<String> {
+        match state.update(changed, &source, today()) {
+            Ok(Outcome::Patched(patch)) => (patch.put.into_iter())
+                .map(|(path, _)| path)
+                .filter(|path| path.starts_with("data/"))
+                .collect(),
+            other => panic!("expected a patch, got {other:?}"),
+        }
+    };
+    let body = rewrite(dir.path(), program, "\n---\n", "\n---\n\n新排的唱段。\n");
+    assert_eq!(data_files(&mut state, &[body]), Vec::<String>::new());
+    let title = rewrite(dir.path(), program, "title: ", "title: 新编");
+    let remade = data_files(&mut state, std::slice::from_ref(&title));
+    assert!(remade.contains(&"data/orders.csv".to_owned()), "{remade:?}");
+}

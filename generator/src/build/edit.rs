@@ -185,8 +185,18 @@ impl State {
     fn render_patch(&self, good: Good, data: StoreData) -> Result<(Patch, Good), BuildError> {
         let c = &self.loaded.content;
         let today = self.opts.today;
-        let (views, changed) = info_span!("views")
-            .in_scope(|| delta::patch(good.views, c, &good.cat, &data, today, &self.dirty));
+        let same_data = same_open_data(&good.data, &data);
+        let (views, changed) = info_span!("views").in_scope(|| {
+            delta::patch(
+                good.views,
+                c,
+                &good.cat,
+                &data,
+                today,
+                &self.dirty,
+                same_data,
+            )
+        });
         let jobs = info_span!("pages").in_scope(|| pages::jobs(&views, c));
         let mut signatures = HashMap::with_capacity(jobs.len());
         let mut todo = Vec::new();
@@ -225,7 +235,9 @@ impl State {
         } else {
             good.index
         };
-        put.extend(render::data::files(&views));
+        if changed.open {
+            put.extend(render::data::files(&views));
+        }
         let paths = with_sitemap(&views, good.paths, &remove, &mut put);
         let patch = Patch {
             put,
@@ -276,6 +288,15 @@ fn same_beyond_tallies(a: &StoreData, b: &StoreData) -> bool {
         && a.assignments == b.assignments
         // A draw adds pages; rare enough to build in full.
         && a.lotteries == b.lotteries
+}
+
+/// Whether the open data would show the same figures: the store's part is equal but for the
+/// moment it was read.
+fn same_open_data(a: &StoreData, b: &StoreData) -> bool {
+    same_beyond_tallies(a, b)
+        && a.tallies == b.tallies
+        && a.performances == b.performances
+        && a.activity == b.activity
 }
 
 /// Items whose tallies differ (added and removed ones included).

@@ -41,6 +41,8 @@ pub struct Changed {
     pub courses: HashSet<String>,
     pub slots: HashSet<String>,
     pub wishes: bool,
+    /// The open data (`/data/`): its pages and downloads.
+    pub open: bool,
 }
 
 impl Changed {
@@ -103,7 +105,9 @@ fn program_changed(
     }
 }
 
-/// The views for `c`, made from `old`; see the module comment.
+/// The views for `c`, made from `old`; see the module comment. `same_data`: the store's part
+/// is what `old` was made from (read again, but equal), so the open data are remade only if
+/// the names they show changed.
 pub fn patch(
     old: Views,
     c: &Content,
@@ -111,7 +115,9 @@ pub fn patch(
     data: &StoreData,
     today: NaiveDate,
     dirty: &Dirty,
+    same_data: bool,
 ) -> (Views, Changed) {
+    let old_names = names(&old);
     let site = site_view(c);
     let townships: Vec<_> = c.townships.iter().map(township_view).collect();
     let mut changed = Changed {
@@ -153,8 +159,30 @@ pub fn patch(
     changed.slots = changed_slots(&old.slots, &v.slots);
     v.wishes = slots::wish_views(&v, data);
     changed.wishes = v.wishes != old.wishes;
-    v.open = super::data::OpenData::new(c, &v, data);
+    if same_data && !changed.base && names(&v) == old_names {
+        v.open = old.open;
+    } else {
+        v.open = super::data::OpenData::new(c, &v, data);
+        changed.open = true;
+    }
     (v, changed)
+}
+
+/// What the open data show of the catalogue besides the store's figures, as a hash: the names
+/// of programs, lecturers and courses (an edit of a body or a picture leaves them as they were).
+fn names(v: &Views) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in &v.programs {
+        (&p.id, &p.title).hash(&mut h);
+    }
+    for l in &v.lecturers {
+        (&l.id, &l.name).hash(&mut h);
+    }
+    for c in &v.courses {
+        (&c.id, &c.title).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Slots are few and cheap: all are remade, and compared by id.
