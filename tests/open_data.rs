@@ -41,6 +41,7 @@ fn order(secret: &Secret, program: &str, township: &str, n: u32) -> NewOrder {
         name: PersonName::parse("郑晓燕").unwrap(),
         note: None,
         at: china("2026-12-03"),
+        reach: None,
     }
 }
 
@@ -51,6 +52,7 @@ fn wish(secret: &Secret, text: &str, n: u32) -> NewWish {
         name: Some(PersonName::parse("郑晓燕").unwrap()),
         person: Some(secret.person_key(&phone(n))),
         at: china("2026-12-02"),
+        reach: None,
     }
 }
 
@@ -81,6 +83,7 @@ async fn residents_take_part(store: &SqliteStore, secret: &Secret) {
             threshold: 15,
             at: china("2026-12-04"),
             withdraw: CancelToken::random(),
+            reach: None,
         };
         store.nominate(nomination).await.unwrap();
     }
@@ -97,6 +100,7 @@ async fn residents_take_part(store: &SqliteStore, secret: &Secret) {
         expires_at: china("2027-03-01"),
         allocation: Allocation::FirstCome,
         max_per_guardian: DEFAULT_MAX_PER_GUARDIAN,
+        reach: None,
     };
     store.register(registration).await.unwrap();
     let rating = NewRating {

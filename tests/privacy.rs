@@ -350,6 +350,7 @@ fn forgotten_numbers_leave_the_store_files() {
                 expires_at: day(28),
                 allocation: Allocation::FirstCome,
                 max_per_guardian: 1,
+                reach: None,
             };
             store.register(registration).await.unwrap();
             let text = format!("希望多演闽剧，电话{}", typed(i));
@@ -359,6 +360,7 @@ fn forgotten_numbers_leave_the_store_files() {
                 name: Some(name(NAMES[i])),
                 person: Some(person),
                 at: day(2),
+                reach: None,
             };
             store.wish(wish).await.unwrap();
         }

@@ -305,6 +305,7 @@ fn orders_into(db: &std::path::Path, from: u32, count: u32) {
             name: name("林阿姨"),
             note: None,
             at: day(1),
+            reach: None,
         };
         runtime
             .block_on(store.order(order))

@@ -250,6 +250,14 @@ impl SlotFacts {
             .expect("a date, a township id and a kind always make a valid slug")
     }
 
+    /// The township inside a slot id [`id_for`](Self::id_for) made: what the store needs to
+    /// tell the residents there, without reading the catalogue.
+    pub fn township_of(slot: &SlotId) -> Option<TownshipId> {
+        let rest = slot.as_str().get(11..)?;
+        let township = (rest.strip_suffix("-stage")).or_else(|| rest.strip_suffix("-forum"))?;
+        township.parse().ok()
+    }
+
     pub fn is_auto(&self) -> bool {
         self.program.is_none() && self.lecturer.is_none()
     }
@@ -283,6 +291,13 @@ mod tests {
             SlotFacts::id_for(SlotKind::Stage, d, &t).as_str(),
             "2026-12-12-nanyu-stage"
         );
+        let two: TownshipId = "gan-zhe".parse().unwrap();
+        for (kind, t) in [(SlotKind::Stage, &t), (SlotKind::Forum, &two)] {
+            let id = SlotFacts::id_for(kind, d, t);
+            assert_eq!(SlotFacts::township_of(&id).as_ref(), Some(t));
+        }
+        let odd: SlotId = "2026-12-12-nanyu-party".parse().unwrap();
+        assert_eq!(SlotFacts::township_of(&odd), None);
     }
 
     #[test]

@@ -186,6 +186,7 @@ mod tests {
             name: name("张三"),
             note: None,
             at: day(1),
+            reach: None,
         };
         store.order(order).await.unwrap();
         let (second, third) = (

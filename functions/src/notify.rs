@@ -6,6 +6,7 @@
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Timelike};
 
 use crate::catalogue::Catalogue;
+use crate::domain::DataKey;
 use crate::sms::{Message, Sms, SmsError, Template};
 use crate::store::{Attempt, LimitKey, MessageKind, QueuedMessage, Settled, Store, StoreError};
 
@@ -69,13 +70,18 @@ pub async fn on_wake(
     Ok(report)
 }
 
+/// What the sender works with: the store, the provider, the catalogue's words and the key
+/// that opens the numbers.
+pub struct Sender<'a> {
+    pub store: &'a dyn Store,
+    pub sms: &'a dyn Sms,
+    pub catalogue: &'a Catalogue,
+    pub key: &'a DataKey,
+}
+
 /// Sends every message due at `now`, in rounds of [`BATCH`].
-pub async fn send_due(
-    store: &dyn Store,
-    sms: &dyn Sms,
-    catalogue: &Catalogue,
-    now: DateTime<FixedOffset>,
-) -> Result<Report, StoreError> {
+pub async fn send_due(sender: &Sender<'_>, now: DateTime<FixedOffset>) -> Result<Report, StoreError> {
+    let store = sender.store;
     let mut report = Report::default();
     if allowed_from(now) > now {
         report.quiet = true;
@@ -90,7 +96,7 @@ pub async fn send_due(
             if !store.claim_message(&message.key).await? {
                 continue;
             }
-            let settled = send_one(store, sms, catalogue, &message, now).await?;
+            let settled = send_one(sender, &message, now).await?;
             match settled {
                 Settled::Sent => report.sent += 1,
                 Settled::Retry { .. } => report.retried += 1,
@@ -106,17 +112,20 @@ pub async fn send_due(
 
 /// Sends one claimed message; what came of it.
 async fn send_one(
-    store: &dyn Store,
-    sms: &dyn Sms,
-    catalogue: &Catalogue,
+    sender: &Sender<'_>,
     message: &QueuedMessage,
     now: DateTime<FixedOffset>,
 ) -> Result<Settled, StoreError> {
-    let Some(phone) = message.phone.clone() else {
+    let Some(sealed) = &message.phone else {
         return Ok(Settled::Failed {
             error: "no number kept".into(),
         });
     };
+    let phone = match sender.key.open(sealed) {
+        Ok(phone) => phone,
+        Err(e) => return Ok(Settled::Failed { error: e.to_string() }),
+    };
+    let store = sender.store;
     let key = LimitKey::person(&message.person).for_messages();
     let today = store
         .count_attempt(Attempt::new(key, now.timestamp(), 24 * 3600))
@@ -129,13 +138,13 @@ async fn send_one(
             error,
         });
     }
-    let (template, params) = words(catalogue, message);
+    let (template, params) = words(sender.catalogue, message);
     let text = Message {
         phone,
         template,
         params,
     };
-    Ok(match sms.send(&text).await {
+    Ok(match sender.sms.send(&text).await {
         Ok(()) => Settled::Sent,
         Err(e) => outcome_of(e, message.tries, now),
     })
@@ -162,27 +171,74 @@ fn outcome_of(e: SmsError, tries: u32, now: DateTime<FixedOffset>) -> Settled {
     }
 }
 
-/// The template and its parameters, with titles and dates from the catalogue.
+/// The template and its parameters, with titles, dates and places from the catalogue.
 fn words(
     catalogue: &Catalogue,
     message: &QueuedMessage,
 ) -> (Template, Vec<(&'static str, String)>) {
     let param = |name: &str| message.params.get(name).cloned().unwrap_or_default();
     match message.kind {
-        MessageKind::Promoted => {
-            let course = param("course");
-            let facts = catalogue
-                .courses
-                .iter()
-                .find(|(id, _)| id.as_str() == course);
-            let title = facts.map_or(course.clone(), |(_, f)| f.title.clone());
-            let first = (facts.and_then(|(_, f)| f.sessions.first()))
-                .map(|t| t.format("%-m月%-d日 %H:%M").to_string())
-                .unwrap_or_else(|| "另行通知".into());
-            let params = vec![("course", title), ("code", param("code")), ("first", first)];
-            (Template::Promoted, params)
+        MessageKind::Promoted => (Template::Promoted, course_words(catalogue, &param)),
+        MessageKind::Confirmed => (Template::Confirmed, course_words(catalogue, &param)),
+        MessageKind::Scheduled => {
+            let program = param("program");
+            let title = (catalogue.programs.iter())
+                .find(|(id, _)| id.as_str() == program)
+                .map_or(program.clone(), |(_, p)| p.title.clone());
+            let mut params = vec![("program", title)];
+            params.extend(slot_words(catalogue, &param("slot")));
+            params.retain(|(name, _)| *name != "township");
+            (Template::Scheduled, params)
+        }
+        MessageKind::Lecture => {
+            let lecturer = param("lecturer");
+            let name = (catalogue.lecturers.iter())
+                .find(|(id, _)| id.as_str() == lecturer)
+                .map_or(lecturer.clone(), |(_, l)| l.name.clone());
+            let mut params = vec![("lecturer", name)];
+            params.extend(slot_words(catalogue, &param("slot")));
+            params.retain(|(name, _)| *name != "time");
+            (Template::Lecture, params)
+        }
+        MessageKind::Answered => {
+            let township = param("township");
+            let name = (catalogue.townships.iter())
+                .find(|(id, _)| id.as_str() == township)
+                .map_or_else(|| "本县".to_owned(), |(_, t)| t.name.clone());
+            (Template::Answered, vec![("township", name)])
         }
     }
+}
+
+/// A course's title, the registration's code and the first session.
+fn course_words(
+    catalogue: &Catalogue,
+    param: &dyn Fn(&str) -> String,
+) -> Vec<(&'static str, String)> {
+    let course = param("course");
+    let facts = (catalogue.courses.iter()).find(|(id, _)| id.as_str() == course);
+    let title = facts.map_or(course.clone(), |(_, f)| f.title.clone());
+    let first = (facts.and_then(|(_, f)| f.sessions.first()))
+        .map(|t| t.format("%-m月%-d日 %H:%M").to_string())
+        .unwrap_or_else(|| "另行通知".into());
+    vec![("course", title), ("code", param("code")), ("first", first)]
+}
+
+/// A slot's date, time, township and venue.
+fn slot_words(catalogue: &Catalogue, slot: &str) -> Vec<(&'static str, String)> {
+    let facts = (catalogue.slots.iter()).find(|(id, _)| id.as_str() == slot);
+    let Some((_, s)) = facts else {
+        let later = || "另行通知".to_owned();
+        return vec![("date", later()), ("time", later()), ("township", later()), ("venue", later())];
+    };
+    let township = (catalogue.townships.get(&s.township))
+        .map_or_else(|| s.township.to_string(), |t| t.name.clone());
+    vec![
+        ("date", s.date.format("%-m月%-d日").to_string()),
+        ("time", s.time.format("%H:%M").to_string()),
+        ("township", township),
+        ("venue", s.venue.clone()),
+    ]
 }
 
 #[cfg(test)]

@@ -84,6 +84,7 @@ async fn nominate(s: &Submitted<'_>) -> Result<(NominationAnswer, Verified), Api
         threshold: facts.threshold,
         at: state.now(),
         withdraw: token.clone(),
+        reach: None,
     };
     let out = (state.store().nominate(nomination).await)
         .map_err(|e| ApiError::from_store(e, Subject::Nomination))?;

@@ -98,6 +98,7 @@ fn check(state: &ApiState, catalogue: &Catalogue, fields: &Fields) -> Result<New
         name,
         note,
         at: state.now(),
+        reach: None,
     })
 }
 

@@ -122,6 +122,7 @@ fn check(
         expires_at: expiry(facts),
         allocation: facts.allocation,
         max_per_guardian: facts.max_per_guardian,
+        reach: None,
     })
 }
 

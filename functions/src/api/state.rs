@@ -10,7 +10,7 @@ use super::guard::{Limits, SharedHumanCheck};
 use super::html::Chrome;
 use crate::catalogue::Catalogue;
 use crate::clock::{system_clock, Clock};
-use crate::domain::Secret;
+use crate::domain::{DataKey, Phone, SealedPhone, Secret};
 use crate::sms::SharedSms;
 use crate::store::{Store, StoreError, Tallies, TallyLimits};
 
@@ -34,6 +34,8 @@ pub struct ApiState {
     limits: Limits,
     human_check: Option<SharedHumanCheck>,
     sms: Option<SharedSms>,
+    /// Seals the numbers of residents who ask to hear back, and opens them to send.
+    data_key: Arc<DataKey>,
 }
 
 impl ApiState {
@@ -50,7 +52,22 @@ impl ApiState {
             limits: Limits::default(),
             human_check: None,
             sms: None,
+            // A process without its own key seals what no one else can open: fine for tests,
+            // and `serve` and the functions always pass theirs.
+            data_key: Arc::new(DataKey::random()),
         }
+    }
+
+    /// Seals and opens kept numbers with `key` (`DIANDAN_DATA_KEY`; `serve` keeps one beside
+    /// the person-hash secret).
+    pub fn with_data_key(mut self, key: DataKey) -> Self {
+        self.data_key = Arc::new(key);
+        self
+    }
+
+    /// Seals `phone` for a text later, when the resident asked for one.
+    pub fn seal(&self, phone: &Phone) -> SealedPhone {
+        self.data_key.seal(phone)
     }
 
     /// Switches the admin API (`/api/admin/*`) on with this bearer token (usually from the
@@ -187,7 +204,14 @@ impl ApiState {
         let Some(sms) = &self.sms else {
             return Ok(crate::notify::Report::default());
         };
-        crate::notify::send_due(&*self.store, &**sms, &self.catalogue(), self.now()).await
+        let catalogue = self.catalogue();
+        let sender = crate::notify::Sender {
+            store: &*self.store,
+            sms: &**sms,
+            catalogue: &catalogue,
+            key: &self.data_key,
+        };
+        crate::notify::send_due(&sender, self.now()).await
     }
 
     /// The site's base URL, without a trailing slash.

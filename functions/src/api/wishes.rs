@@ -57,6 +57,7 @@ async fn record(s: &Submitted<'_>) -> Result<(WishAnswer, Verified), ApiError> {
         name,
         person: phone.map(|p| state.secret().person_key(&p)),
         at: state.now(),
+        reach: None,
     };
     let id =
         (state.store().wish(wish).await).map_err(|e| ApiError::from_store(e, Subject::Wish))?;

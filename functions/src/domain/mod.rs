@@ -9,6 +9,7 @@ mod mask;
 pub mod otp;
 pub mod person;
 pub mod phone;
+pub mod sealed;
 pub mod text;
 
 pub use account::{AccountError, AccountName, Channel, Password, PasswordHash, Role};
@@ -18,6 +19,7 @@ pub use mask::mask_phones_in;
 pub use otp::{DeviceToken, OneTimeCode};
 pub use person::{PersonKey, Secret, SecretError};
 pub use phone::{Phone, PhoneError};
+pub use sealed::{DataKey, SealError, SealedPhone};
 pub use text::{
     mask_name, ChildAge, Comment, NumberError, PersonName, ReplyText, ShortText, Stars, Text,
     TextError, WishText,

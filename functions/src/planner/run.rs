@@ -58,6 +58,7 @@ mod tests {
                 name: name("张美玲"),
                 note: None,
                 at: at(2),
+                reach: None,
             };
             store.order(order).await.unwrap();
         }

@@ -35,19 +35,39 @@ pub const SIGN_NAME_VAR: &str = "DIANDAN_SMS_SIGN_NAME";
 pub enum Template {
     /// A one-time code; parameter `code`.
     Code,
+    /// A registration has a place (at once or drawn): `course`, `code`, `first`, as below.
+    Confirmed,
     /// A waitlisted child has a place: `course` (its title), `code` (the registration's),
     /// `first` (the first session, e.g. 1月18日).
     Promoted,
+    /// An ordered program is on the township's stage: `program` (its title), `date`
+    /// (12月12日), `time` (19:30), `venue`.
+    Scheduled,
+    /// A nominated lecturer has a forum: `lecturer` (the name), `date`, `township`, `venue`.
+    Lecture,
+    /// Staff answered a wish: `township` (where it was asked).
+    Answered,
 }
 
 impl Template {
-    pub const ALL: [Template; 2] = [Template::Code, Template::Promoted];
+    pub const ALL: [Template; 6] = [
+        Template::Code,
+        Template::Confirmed,
+        Template::Promoted,
+        Template::Scheduled,
+        Template::Lecture,
+        Template::Answered,
+    ];
 
     /// The variable holding the vendor's template code for this kind.
     pub fn var(self) -> &'static str {
         match self {
             Template::Code => "DIANDAN_SMS_TEMPLATE_CODE",
+            Template::Confirmed => "DIANDAN_SMS_TEMPLATE_CONFIRMED",
             Template::Promoted => "DIANDAN_SMS_TEMPLATE_PROMOTED",
+            Template::Scheduled => "DIANDAN_SMS_TEMPLATE_SCHEDULED",
+            Template::Lecture => "DIANDAN_SMS_TEMPLATE_LECTURE",
+            Template::Answered => "DIANDAN_SMS_TEMPLATE_ANSWERED",
         }
     }
 
@@ -70,6 +90,30 @@ impl Template {
                 get("course"),
                 get("code"),
                 get("first")
+            ),
+            Template::Confirmed => format!(
+                "报名成功：您的孩子已报上“{}”（报名码 {}），第一次课在 {}。不能来请凭报名码取消，把名额留给别人。",
+                get("course"),
+                get("code"),
+                get("first")
+            ),
+            Template::Scheduled => format!(
+                "您点的“{}”排上了！{} {} 在{}演出，欢迎来看。",
+                get("program"),
+                get("date"),
+                get("time"),
+                get("venue")
+            ),
+            Template::Lecture => format!(
+                "您点将的{}老师来开讲了：{}在{}{}，欢迎来听。",
+                get("lecturer"),
+                get("date"),
+                get("township"),
+                get("venue")
+            ),
+            Template::Answered => format!(
+                "您在{}提的诉求，文化馆已经答复，请到网站“群众诉求”栏目查看。",
+                get("township")
             ),
         }
     }

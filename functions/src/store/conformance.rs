@@ -12,6 +12,7 @@ mod activity;
 mod cases;
 mod courses;
 mod lottery;
+mod notices;
 mod outbox;
 mod privacy;
 mod public;
@@ -24,6 +25,7 @@ pub use activity::*;
 pub use cases::*;
 pub use courses::*;
 pub use lottery::*;
+pub use notices::*;
 pub use outbox::*;
 pub use privacy::*;
 pub use public::*;
@@ -36,7 +38,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, TimeZone};
 
 use crate::clock::china_offset;
-use crate::domain::{PersonKey, PersonName, Phone, Secret};
+use crate::domain::{DataKey, PersonKey, PersonName, Phone, SealedPhone, Secret};
 use crate::store::Store;
 
 /// What the cases receive: a fresh, empty store.
@@ -115,6 +117,11 @@ macro_rules! store_conformance_tests {
             a_promotion_queues_one_text_for_the_promoted_guardian,
             a_message_is_claimed_once_and_settling_erases_the_number,
             forgetting_a_person_drops_their_messages,
+            a_confirmed_place_is_told_at_once_and_a_waitlisted_one_when_promoted,
+            a_drawn_place_is_told_to_its_guardian,
+            an_applied_plan_tells_each_resident_who_asked_once,
+            a_forum_tells_the_lecturers_nominators,
+            a_reply_tells_the_wishs_author_once,
             activity_counts_by_month_in_china_time,
         );
     };
@@ -145,6 +152,17 @@ pub fn secret() -> Secret {
 /// A distinct phone number per index.
 pub fn phone(i: u32) -> Phone {
     Phone::parse(&format!("138{:08}", i)).expect("a valid mobile number")
+}
+
+/// The key the cases seal numbers with.
+pub fn data_key() -> &'static DataKey {
+    static KEY: std::sync::OnceLock<DataKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(DataKey::random)
+}
+
+/// Person `i`'s number, sealed, as a form that asked to hear back passes it.
+pub fn sealed(i: u32) -> SealedPhone {
+    data_key().seal(&phone(i))
 }
 
 /// A distinct person per index.

@@ -5,7 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::{ConfirmationCode, CourseId, PersonKey, Phone};
+use super::WishId;
+use crate::domain::{
+    ConfirmationCode, CourseId, LecturerId, PersonKey, ProgramId, SealedPhone, SlotId,
+    TownshipId,
+};
 
 /// How long a message is kept, sent or not (staff see it meanwhile): then it is deleted, and
 /// with it any number still waiting in it.
@@ -14,17 +18,35 @@ pub const KEEP_SECS: i64 = 30 * 24 * 3600;
 /// What a message tells a resident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MessageKind {
+    /// A registration got a place at once, or in the draw.
+    Confirmed,
     /// A waitlisted child got a place another family gave up.
     Promoted,
+    /// A program the resident ordered is on their township's stage.
+    Scheduled,
+    /// A lecturer the resident nominated has a forum.
+    Lecture,
+    /// Staff answered the resident's wish.
+    Answered,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 1] = [MessageKind::Promoted];
+    pub const ALL: [MessageKind; 5] = [
+        MessageKind::Confirmed,
+        MessageKind::Promoted,
+        MessageKind::Scheduled,
+        MessageKind::Lecture,
+        MessageKind::Answered,
+    ];
 
     /// The name in keys, the store and `DIANDAN_SMS_TEMPLATE_<KIND>`.
     pub fn as_str(self) -> &'static str {
         match self {
+            MessageKind::Confirmed => "CONFIRMED",
             MessageKind::Promoted => "PROMOTED",
+            MessageKind::Scheduled => "SCHEDULED",
+            MessageKind::Lecture => "LECTURE",
+            MessageKind::Answered => "ANSWERED",
         }
     }
 
@@ -36,33 +58,83 @@ impl MessageKind {
 /// A message to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMessage {
-    /// One per (kind, event, person): `PROMOTED#<registration code>`.
+    /// One per (kind, event, person): `PROMOTED#<registration code>`,
+    /// `SCHEDULED#<slot>#<person>`.
     pub key: String,
     pub kind: MessageKind,
     pub person: PersonKey,
-    pub phone: Phone,
+    pub phone: SealedPhone,
     /// What the text needs, by name (ids: the sender looks up titles and dates).
     pub params: BTreeMap<String, String>,
 }
 
 impl NewMessage {
+    fn new(kind: MessageKind, event: &str, person: PersonKey, phone: SealedPhone) -> Self {
+        NewMessage {
+            key: format!("{}#{event}", kind.as_str()),
+            kind,
+            person,
+            phone,
+            params: BTreeMap::new(),
+        }
+    }
+
+    fn with(mut self, name: &str, value: &str) -> Self {
+        self.params.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
     /// The text to the guardian of the waitlisted registration `code` that took a freed place.
     pub fn promoted(
         code: &ConfirmationCode,
         course: &CourseId,
         person: PersonKey,
-        phone: Phone,
+        phone: SealedPhone,
     ) -> Self {
-        let params = [("course", course.as_str()), ("code", code.as_str())];
-        NewMessage {
-            key: format!("{}#{code}", MessageKind::Promoted.as_str()),
-            kind: MessageKind::Promoted,
-            person,
-            phone,
-            params: (params.iter())
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        }
+        Self::new(MessageKind::Promoted, code.as_str(), person, phone)
+            .with("course", course.as_str())
+            .with("code", code.as_str())
+    }
+
+    /// The text to the guardian whose registration `code` got a place (at once, or drawn).
+    pub fn confirmed(
+        code: &ConfirmationCode,
+        course: &CourseId,
+        person: PersonKey,
+        phone: SealedPhone,
+    ) -> Self {
+        Self::new(MessageKind::Confirmed, code.as_str(), person, phone)
+            .with("course", course.as_str())
+            .with("code", code.as_str())
+    }
+
+    /// The text to a resident who ordered `program`, now on the stage of `slot`.
+    pub fn scheduled(slot: &SlotId, program: &ProgramId, person: PersonKey, phone: SealedPhone) -> Self {
+        let event = format!("{slot}#{}", person.as_str());
+        Self::new(MessageKind::Scheduled, &event, person, phone)
+            .with("slot", slot.as_str())
+            .with("program", program.as_str())
+    }
+
+    /// The text to a resident who nominated `lecturer`, now booked for the forum `slot`.
+    pub fn lecture(slot: &SlotId, lecturer: &LecturerId, person: PersonKey, phone: SealedPhone) -> Self {
+        let event = format!("{slot}#{}", person.as_str());
+        Self::new(MessageKind::Lecture, &event, person, phone)
+            .with("slot", slot.as_str())
+            .with("lecturer", lecturer.as_str())
+    }
+
+    /// The text to the author of wish `wish`, asked in `township`, which staff answered.
+    pub fn answered(
+        wish: WishId,
+        township: &TownshipId,
+        person: PersonKey,
+        phone: SealedPhone,
+    ) -> Self {
+        let id = wish.to_string();
+        Self::new(MessageKind::Answered, &id, person, phone)
+            .with("wish", &id)
+            .with("township", township.as_str())
     }
 }
 
@@ -102,8 +174,10 @@ pub struct QueuedMessage {
     pub key: String,
     pub kind: MessageKind,
     pub person: PersonKey,
-    /// Erased once the message is sent or given up on.
-    pub phone: Option<Phone>,
+    /// The number, sealed; erased once the message is sent or given up on.
+    pub phone: Option<SealedPhone>,
+    /// The number masked (`139****6666`): kept for staff's list.
+    pub to: String,
     pub params: BTreeMap<String, String>,
     pub state: MessageState,
     pub tries: u32,

@@ -482,6 +482,7 @@ mod tests {
             name: name("张三"),
             note: None,
             at: day(1),
+            reach: None,
         }
     }
 

@@ -9,7 +9,7 @@ use crate::catalogue::{Allocation, Catalogue};
 use crate::domain::draw::{self, Outcome, Witness};
 use crate::domain::{
     CancelToken, ChildAge, Comment, ConfirmationCode, CourseId, LecturerId, PersonKey, PersonName,
-    Phone, ProgramId, ShortText, SlotId, Stars, TownshipId, WishText,
+    Phone, ProgramId, SealedPhone, ShortText, SlotId, Stars, TownshipId, WishText,
 };
 
 /// China time: what every timestamp in the service is written in.
@@ -24,6 +24,9 @@ pub struct NewOrder {
     pub name: PersonName,
     pub note: Option<ShortText>,
     pub at: Time,
+    /// The resident's number, sealed, when they asked to hear by text message (`notify`):
+    /// kept only until the message it waits for is queued.
+    pub reach: Option<SealedPhone>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -49,6 +52,9 @@ pub struct NewNomination {
     /// The secret the nominator gets to take the nomination back; the store keeps its hash.
     /// A repeat stores nothing, so only the first nomination's token works.
     pub withdraw: CancelToken,
+    /// The resident's number, sealed, when they asked to hear by text message (`notify`):
+    /// kept only until the message it waits for is queued.
+    pub reach: Option<SealedPhone>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -80,6 +86,21 @@ pub struct NewRegistration {
     pub allocation: Allocation,
     /// Open registrations this guardian's phone may hold in the course, this one included.
     pub max_per_guardian: u32,
+    /// The guardian's number, sealed, for the texts about this registration's place: kept
+    /// only while it may still get one (applied, waitlisted).
+    pub reach: Option<SealedPhone>,
+}
+
+impl NewRegistration {
+    /// The sealed number the registration keeps once placed with `status`: only while a text
+    /// about its place may still come (applied, waitlisted).
+    pub fn kept_reach(&self, status: RegistrationStatus) -> Option<&SealedPhone> {
+        let may_move = matches!(
+            status,
+            RegistrationStatus::Waitlisted | RegistrationStatus::Applied
+        );
+        self.reach.as_ref().filter(|_| may_move)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,6 +265,9 @@ pub struct NewWish {
     pub name: Option<PersonName>,
     pub person: Option<PersonKey>,
     pub at: Time,
+    /// The resident's number, sealed, when they asked to hear by text message (`notify`):
+    /// kept only until the message it waits for is queued.
+    pub reach: Option<SealedPhone>,
 }
 
 pub type WishId = i64;

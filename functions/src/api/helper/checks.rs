@@ -132,6 +132,7 @@ fn order(state: &ApiState, catalogue: &Catalogue, c: &mut Checker<'_>) -> Option
         name,
         note,
         at: state.now(),
+        reach: None,
     }))
 }
 
@@ -150,6 +151,7 @@ fn nomination(state: &ApiState, catalogue: &Catalogue, c: &mut Checker<'_>) -> O
         threshold: facts.threshold,
         at: state.now(),
         withdraw: CancelToken::random(),
+        reach: None,
     }))
 }
 
@@ -163,6 +165,7 @@ fn wish(state: &ApiState, c: &mut Checker<'_>) -> Option<Partial> {
         name,
         person: phone.map(|p| state.secret().person_key(&p)),
         at: state.now(),
+        reach: None,
     }))
 }
 
@@ -214,6 +217,7 @@ fn registration(
         expires_at: expiry(facts),
         allocation: facts.allocation,
         max_per_guardian: facts.max_per_guardian,
+        reach: None,
     })))
 }
 

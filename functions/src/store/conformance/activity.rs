@@ -16,6 +16,7 @@ fn order(program: &str, who: u32, at: Time) -> NewOrder {
         name: name("张美玲"),
         note: None,
         at,
+        reach: None,
     }
 }
 
@@ -26,6 +27,7 @@ fn wish(who: u32, at: Time) -> NewWish {
         name: Some(name("张美玲")),
         person: Some(person(who)),
         at,
+        reach: None,
     }
 }
 

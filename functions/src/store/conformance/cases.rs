@@ -16,6 +16,7 @@ fn order(program: &str, township: &str, who: u32) -> NewOrder {
         name: name("张美玲"),
         note: Some(ShortText::parse("想看这出戏").expect("a valid note")),
         at: day(1),
+        reach: None,
     }
 }
 
@@ -34,6 +35,7 @@ pub(super) fn nomination(
         threshold,
         at: day(2),
         withdraw: token(who),
+        reach: None,
     }
 }
 

@@ -64,6 +64,7 @@ fn order(program: &str, who: u32) -> NewOrder {
         name: name("陈丽华"),
         note: Some(ShortText::parse("请来南屿").expect("a note")),
         at: day(1),
+        reach: None,
     }
 }
 
@@ -84,6 +85,7 @@ fn wish(who: u32) -> NewWish {
         name: Some(name("陈丽华")),
         person: Some(person(who)),
         at: day(4),
+        reach: None,
     }
 }
 

@@ -15,6 +15,7 @@ fn wish(text: &str, who: Option<u32>) -> NewWish {
         name: who.map(|_| name("张美玲")),
         person: who.map(person),
         at: day(4),
+        reach: None,
     }
 }
 
@@ -116,6 +117,7 @@ pub async fn tallies_have_the_design_shape(store: Shared) {
                 name: name("张美玲"),
                 note: None,
                 at: day(1),
+                reach: None,
             })
             .await
             .unwrap();
@@ -163,6 +165,7 @@ pub async fn purge_drops_expired_personal_data(store: Shared) {
         name: name("张美玲"),
         note: None,
         at: long_ago,
+        reach: None,
     };
     store.order(old.clone()).await.unwrap();
     store

@@ -27,6 +27,7 @@ fn order_at(program: &str, township: &str, who: u32, d: u32) -> NewOrder {
         name: name("张美玲"),
         note: None,
         at: day(d),
+        reach: None,
     }
 }
 

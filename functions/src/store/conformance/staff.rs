@@ -46,6 +46,7 @@ fn wish(text: &str, who: Option<u32>) -> NewWish {
         name: who.map(|_| name("张美玲")),
         person: who.map(person),
         at: day(4),
+        reach: None,
     }
 }
 
@@ -75,6 +76,7 @@ pub async fn exports_list_every_order(store: Shared) {
             name: name("张美玲"),
             note: Some(ShortText::parse("想看").expect("a note")),
             at: day(who),
+            reach: None,
         };
         store.order(order).await.unwrap();
     }

@@ -15,7 +15,9 @@ use super::item::{arrival, count, n, s, Item, ItemBuilder, Read};
 use super::keys::{self, counter, Key};
 use crate::catalogue::Allocation;
 use crate::clock::china_now;
-use crate::domain::{mask_name, CancelToken, ConfirmationCode, CourseId, PersonKey, Phone};
+use crate::domain::{
+    mask_name, CancelToken, ConfirmationCode, CourseId, PersonKey, SealedPhone,
+};
 use crate::store::{
     Cancellation, NewMessage, NewRegistration, Registered, RegistrationStatus, RegistrationView,
     StoreError,
@@ -105,7 +107,9 @@ fn register_items(
     let mut waitlisted = now.get("waitlisted")?;
     let mut last_wait = now.get("last_wait")?;
     let mut applied = now.get("applied")?;
-    let mut reg = registration_item(r, code, token, &slot).s("status", status.as_str());
+    let mut reg = registration_item(r, code, token, &slot)
+        .s("status", status.as_str())
+        .sealed("reach", r.kept_reach(status));
     let mut entry = None;
     match status {
         RegistrationStatus::Waitlisted => {
@@ -139,6 +143,10 @@ fn register_items(
         expr::put(&db.table, reg.build(), Some(Cond::absent()))?,
     ];
     items.extend(markers(db, r, code, slot, entry)?);
+    if let (RegistrationStatus::Confirmed, Some(phone)) = (status, &r.reach) {
+        let message = NewMessage::confirmed(code, &r.course, r.person.clone(), phone.clone());
+        items.push(super::outbox::queue(db, &message)?);
+    }
     Ok(items)
 }
 
@@ -251,7 +259,8 @@ fn set_status(
         .with(":to", s(to.as_str()))
         .with(":now", s(china_now().to_rfc3339()));
     let cond = Cond::new("#status = :was").value(":was", s(was.as_str()));
-    let update = "SET #status = :to, #updated_at = :now REMOVE #wait_key";
+    // Confirmed, the registration waits for no further text: its number goes.
+    let update = "SET #status = :to, #updated_at = :now REMOVE #wait_key, #reach";
     expr::update(&db.table, &key, update, values, Some(cond))
 }
 
@@ -278,8 +287,11 @@ async fn promote_first(
             RegistrationStatus::Waitlisted,
             RegistrationStatus::Confirmed,
         )?,
-        super::outbox::queue(db, &promoted_message(db, course, &waiter).await?)?,
     ];
+    let mut writes = writes;
+    if let Some(message) = promoted_message(db, course, &waiter).await? {
+        writes.push(super::outbox::queue(db, &message)?);
+    }
     Ok(Some((writes, waiter)))
 }
 
@@ -288,14 +300,16 @@ async fn promoted_message(
     db: &Db,
     course: &CourseId,
     code: &str,
-) -> Result<NewMessage, StoreError> {
+) -> Result<Option<NewMessage>, StoreError> {
     let key = Key::new(keys::part::REGISTRATIONS, code);
     let reg = db.get(&key).await?.ok_or(StoreError::NotFound)?;
     let malformed = |what: &str| StoreError::Backend(format!("dynamodb: a registration's {what}"));
     let code = ConfirmationCode::parse(code).map_err(|_| malformed("code"))?;
-    let phone = Phone::parse(reg.str("phone")?).map_err(|_| malformed("phone"))?;
+    let Some(phone) = reg.opt_str("reach").and_then(SealedPhone::from_stored) else {
+        return Ok(None);
+    };
     let person = PersonKey::from_stored(reg.str("person")?.to_owned());
-    Ok(NewMessage::promoted(&code, course, person, phone))
+    Ok(Some(NewMessage::promoted(&code, course, person, phone)))
 }
 
 /// The markers a registration holds besides its child guard (its guardian slot, its

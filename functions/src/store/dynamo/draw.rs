@@ -14,10 +14,10 @@ use super::courses::DRAWN;
 use super::db::{Backoff, Db, Query, Range, Tx};
 use super::expr::{self, Cond, Values};
 use super::item::{count, n, s, Item, ItemBuilder, Read};
-use super::keys::{self, counter};
+use super::keys::{self, counter, Key};
 use crate::domain::draw::{Outcome, Witness};
-use crate::domain::{ConfirmationCode, CourseId};
-use crate::store::{Draw, DrawRequest, Lottery, RegistrationStatus, StoreError};
+use crate::domain::{ConfirmationCode, CourseId, PersonKey, SealedPhone};
+use crate::store::{Draw, DrawRequest, Lottery, NewMessage, RegistrationStatus, StoreError};
 
 fn malformed(what: &str) -> StoreError {
     StoreError::Backend(format!("dynamodb: a malformed {what}"))
@@ -120,8 +120,17 @@ async fn settle(db: &Db, d: &Draw, rank: usize, code: &ConfirmationCode) -> Resu
         let item = ItemBuilder::new(entry.item()).s("code", code.as_str());
         items.push(expr::put(&db.table, item.build(), Some(Cond::absent()))?);
     }
-    let applied = Cond::new("#status = :was").value(":was", s("applied"));
     let key = keys::registration(code);
+    if outcome != Outcome::Waitlisted {
+        // Only a waiter may still hear of a place: the others' numbers go.
+        update.push_str(" REMOVE #reach");
+    }
+    if outcome == Outcome::Confirmed {
+        if let Some(message) = confirmed_message(db, d, code, &key).await? {
+            items.push(super::outbox::queue(db, &message)?);
+        }
+    }
+    let applied = Cond::new("#status = :was").value(":was", s("applied"));
     items.push(expr::update(
         &db.table,
         &key,
@@ -139,6 +148,23 @@ async fn settle(db: &Db, d: &Draw, rank: usize, code: &ConfirmationCode) -> Resu
             _ => backoff.wait().await?,
         }
     }
+}
+
+/// The `CONFIRMED` text for a drawn place, if its guardian's number was kept.
+async fn confirmed_message(
+    db: &Db,
+    d: &Draw,
+    code: &ConfirmationCode,
+    key: &Key,
+) -> Result<Option<NewMessage>, StoreError> {
+    let Some(reg) = db.get(key).await? else {
+        return Ok(None);
+    };
+    let Some(phone) = reg.opt_str("reach").and_then(SealedPhone::from_stored) else {
+        return Ok(None);
+    };
+    let person = PersonKey::from_stored(reg.str("person")?.to_owned());
+    Ok(Some(NewMessage::confirmed(code, &d.course, person, phone)))
 }
 
 /// Settles every application of the draw still waiting.

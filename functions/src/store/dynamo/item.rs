@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::keys::{EXPIRES, TTL};
+use crate::domain::SealedPhone;
 use crate::store::{StoreError, Time, PERSONAL_DATA_DAYS};
 
 /// Days between a record's expiry and its TTL: the purge job's margin.
@@ -50,6 +51,14 @@ impl ItemBuilder {
     pub(super) fn opt_s(self, name: &str, v: Option<&str>) -> Self {
         match v {
             Some(v) => self.s(name, v),
+            None => self,
+        }
+    }
+
+    /// A sealed number, when there is one to keep.
+    pub(super) fn sealed(self, name: &str, v: Option<&SealedPhone>) -> Self {
+        match v {
+            Some(v) => self.s(name, v.to_stored()),
             None => self,
         }
     }

@@ -12,6 +12,7 @@ mod draw;
 mod expr;
 mod item;
 mod keys;
+mod notices;
 mod outbox;
 mod privacy;
 mod public;

@@ -7,7 +7,7 @@ use super::db::{Db, Query, Range, Written};
 use super::expr::{self, Cond, Values};
 use super::item::{n, s, Item, ItemBuilder, Read};
 use super::keys::{self, Key};
-use crate::domain::{PersonKey, Phone};
+use crate::domain::{PersonKey, SealedPhone};
 use crate::store::outbox::{params_from_json, params_to_json};
 use crate::store::{
     MessageKind, MessageState, NewMessage, QueuedMessage, Settled, StoreError, KEEP_SECS,
@@ -23,7 +23,8 @@ pub(super) fn queue(db: &Db, message: &NewMessage) -> Result<TransactWriteItem, 
     let item = ItemBuilder::new(key(&message.key).item())
         .s("kind", message.kind.as_str())
         .s("person", message.person.as_str())
-        .s("phone", message.phone.digits())
+        .s("phone", message.phone.to_stored())
+        .s("recipient", message.phone.masked())
         .s("params", params_to_json(&message.params))
         .s("state", MessageState::Pending.as_str())
         .n("tries", 0)
@@ -40,7 +41,8 @@ fn message(item: &Item) -> Result<QueuedMessage, StoreError> {
         key: item.str(keys::SK)?.to_owned(),
         kind: MessageKind::parse(item.str("kind")?).ok_or_else(|| malformed("kind"))?,
         person: PersonKey::from_stored(item.str("person")?.to_owned()),
-        phone: item.opt_str("phone").and_then(|p| Phone::parse(p).ok()),
+        phone: item.opt_str("phone").and_then(SealedPhone::from_stored),
+        to: item.opt_str("recipient").unwrap_or_default().to_owned(),
         params: params_from_json(item.str("params")?),
         state: MessageState::parse(item.str("state")?).ok_or_else(|| malformed("state"))?,
         tries: u32::try_from(item.num("tries")?).unwrap_or(u32::MAX),

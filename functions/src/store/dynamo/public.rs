@@ -10,9 +10,10 @@ use super::db::{Backoff, Db, Query, Range, Tx, Written};
 use super::expr::{self, Cond, Values};
 use super::item::{count, flag, n, personal_expiry, s, Item, ItemBuilder, Read};
 use super::keys::{self, counter, part, SK};
-use crate::domain::{mask_name, ReplyText, SlotId};
+use crate::domain::{mask_name, PersonKey, ReplyText, SealedPhone, SlotId};
 use crate::store::{
-    NewRating, NewWish, PendingWish, PublicWish, RatingSummary, RawCounts, StoreError, Time, WishId,
+    NewMessage, NewRating, NewWish, PendingWish, PublicWish, RatingSummary, RawCounts, StoreError,
+    Time, WishId,
 };
 
 pub(super) async fn wish(db: &Db, w: &NewWish) -> Result<WishId, StoreError> {
@@ -35,6 +36,7 @@ pub(super) async fn wish(db: &Db, w: &NewWish) -> Result<WishId, StoreError> {
         .n("id", id)
         .opt_s("name", w.name.as_ref().map(|x| x.as_str()))
         .opt_s("person", w.person.as_ref().map(|x| x.as_str()))
+        .sealed("reach", w.person.as_ref().and(w.reach.as_ref()))
         .expiring(personal_expiry(&w.at))
         .build();
     let mut backoff = Backoff::new();
@@ -71,7 +73,44 @@ pub(super) async fn reply(
     let values = Values::new()
         .with(":r", s(text.as_str()))
         .with(":at", s(at.to_rfc3339()));
-    set_on_wish(db, id, "SET #reply = :r, #replied_at = :at", values).await
+    let update = "SET #reply = :r, #replied_at = :at";
+    let contact = db.get(&keys::wish_contact(id)).await?;
+    let reach = contact.as_ref().and_then(|c| {
+        let person = PersonKey::from_stored(c.opt_str("person")?.to_owned());
+        Some((person, SealedPhone::from_stored(c.opt_str("reach")?)?))
+    });
+    let wish = match reach {
+        Some(_) => db.get(&keys::wish(id)).await?,
+        None => None,
+    };
+    let township = wish.as_ref().and_then(|w| w.opt_str("township")?.parse().ok());
+    let (Some((person, phone)), Some(township)) = (reach, township) else {
+        return set_on_wish(db, id, update, values).await;
+    };
+    // The reply, the author's text and the number's removal go together.
+    let items = vec![
+        expr::update(&db.table, &keys::wish(id), update, values, Some(Cond::present()))?,
+        super::outbox::queue(db, &NewMessage::answered(id, &township, person, phone))?,
+        expr::update(
+            &db.table,
+            &keys::wish_contact(id),
+            "REMOVE #reach",
+            Values::new(),
+            Some(Cond::new("attribute_exists(#reach)")),
+        )?,
+    ];
+    let tx = db.transact(items).await?;
+    match tx {
+        Tx::Committed => Ok(()),
+        _ if tx.failed(0) => Err(StoreError::NotFound),
+        // Answered and told meanwhile (a concurrent reply): the reply itself still counts.
+        _ => {
+            let values = Values::new()
+                .with(":r", s(text.as_str()))
+                .with(":at", s(at.to_rfc3339()));
+            set_on_wish(db, id, update, values).await
+        }
+    }
 }
 
 pub(super) async fn hide(db: &Db, id: WishId) -> Result<(), StoreError> {

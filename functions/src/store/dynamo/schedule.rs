@@ -90,7 +90,12 @@ pub(super) async fn apply_plan(db: &Db, planned: &[Assignment]) -> Result<u32, S
             })
             .collect::<Result<Vec<_>, _>>()?;
         match db.transact(items).await? {
-            Tx::Committed => stored += count(i64::try_from(todo.len()).unwrap_or(i64::MAX)),
+            Tx::Committed => {
+                stored += count(i64::try_from(todo.len()).unwrap_or(i64::MAX));
+                for a in todo {
+                    super::notices::tell_residents(db, a).await?;
+                }
+            }
             Tx::Cancelled(_) => backoff.wait().await?,
         }
     }

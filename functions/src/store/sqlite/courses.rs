@@ -4,7 +4,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{count, parse_id, parse_time};
 use crate::catalogue::Allocation;
-use crate::domain::{mask_name, CancelToken, ConfirmationCode, CourseId, PersonKey, Phone};
+use crate::domain::{
+    mask_name, CancelToken, ConfirmationCode, CourseId, PersonKey, SealedPhone,
+};
 use crate::store::{
     Cancellation, NewMessage, NewRegistration, Registered, RegistrationStatus, RegistrationView,
     StoreError,
@@ -96,8 +98,8 @@ pub(super) fn register(
     let token = CancelToken::random();
     tx.prepare_cached(
         "INSERT INTO registrations (code, token_hash, course, status, guardian_name, phone,
-             person, child_name, child_age, created_at, updated_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+             person, child_name, child_age, created_at, updated_at, expires_at, reach)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
     )?
     .execute(params![
         code.as_str(),
@@ -111,7 +113,12 @@ pub(super) fn register(
         r.child_age.get(),
         r.at.to_rfc3339(),
         r.expires_at.timestamp(),
+        r.kept_reach(status).map(SealedPhone::to_stored),
     ])?;
+    if let (RegistrationStatus::Confirmed, Some(phone)) = (status, &r.reach) {
+        let message = NewMessage::confirmed(&code, &r.course, r.person.clone(), phone.clone());
+        super::outbox::queue(tx, &message)?;
+    }
     Ok(Registered {
         status,
         code,
@@ -181,28 +188,30 @@ fn cancel_row(tx: &Transaction<'_>, row: Row) -> Result<Cancellation, StoreError
     if row.status == RegistrationStatus::Confirmed {
         // The first waitlisted registration moves up: in draw order for a drawn course, else
         // the earliest (lowest id: ids follow commit order).
-        let first: Option<(i64, String, String, String)> = tx
+        let first: Option<(i64, String, String, Option<String>)> = tx
             .prepare_cached(
-                "SELECT id, code, person, phone FROM registrations
+                "SELECT id, code, person, reach FROM registrations
                  WHERE course = ?1 AND status = 'waitlisted' ORDER BY draw_rank, id LIMIT 1",
             )?
             .query_row(params![row.course], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()?;
-        if let Some((id, code, person, phone)) = first {
+        if let Some((id, code, person, reach)) = first {
             tx.prepare_cached(
-                "UPDATE registrations SET status = 'confirmed', updated_at = ?2 WHERE id = ?1",
+                "UPDATE registrations SET status = 'confirmed', updated_at = ?2, reach = NULL
+                 WHERE id = ?1",
             )?
             .execute(params![id, now])?;
             let code = ConfirmationCode::parse(&code).map_err(|_| {
                 StoreError::Backend(format!("the store holds a malformed code {code:?}"))
             })?;
-            let phone = Phone::parse(&phone)
-                .map_err(|_| StoreError::Backend("the store holds a malformed phone".into()))?;
             let course: CourseId = parse_id(row.course.clone())?;
             let person = PersonKey::from_stored(person);
-            super::outbox::queue(tx, &NewMessage::promoted(&code, &course, person, phone))?;
+            if let Some(phone) = reach.as_deref().and_then(SealedPhone::from_stored) {
+                let message = NewMessage::promoted(&code, &course, person, phone);
+                super::outbox::queue(tx, &message)?;
+            }
             promoted = Some(code);
         }
     }

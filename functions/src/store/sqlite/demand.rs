@@ -3,7 +3,7 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{count, parse_id, parse_time, personal_expiry};
-use crate::domain::{CancelToken, LecturerId, PersonKey, ProgramId, TownshipId};
+use crate::domain::{CancelToken, LecturerId, PersonKey, ProgramId, SealedPhone, TownshipId};
 use crate::store::{
     LectureRequest, NewNomination, NewOrder, NominationOutcome, OrderOutcome, StoreError, Time,
 };
@@ -18,8 +18,9 @@ pub(super) fn order(tx: &Transaction<'_>, o: &NewOrder) -> Result<OrderOutcome, 
     let duplicate = open.is_some();
     if !duplicate {
         tx.prepare_cached(
-            "INSERT INTO orders (program, township, person, name, note, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO orders
+               (program, township, person, name, note, created_at, expires_at, reach)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
             o.program.as_str(),
@@ -29,6 +30,7 @@ pub(super) fn order(tx: &Transaction<'_>, o: &NewOrder) -> Result<OrderOutcome, 
             o.note.as_ref().map(|n| n.as_str()),
             o.at.to_rfc3339(),
             personal_expiry(&o.at),
+            o.reach.as_ref().map(SealedPhone::to_stored),
         ])?;
     }
     let township_count: i64 = tx
@@ -90,8 +92,9 @@ pub(super) fn nominate(
     let inserted = tx
         .prepare_cached(
             "INSERT INTO nominations
-               (lecturer, person, township, name, topic, created_at, expires_at, token_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+               (lecturer, person, township, name, topic, created_at, expires_at, token_hash,
+                reach)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (lecturer, person) DO NOTHING",
         )?
         .execute(params![
@@ -103,6 +106,7 @@ pub(super) fn nominate(
             n.at.to_rfc3339(),
             personal_expiry(&n.at),
             n.withdraw.hash(),
+            n.reach.as_ref().map(SealedPhone::to_stored),
         ])?;
     let duplicate = inserted == 0;
     let count = nominations_of(tx, &n.lecturer)?;

@@ -7,8 +7,8 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{count, parse_time};
 use crate::domain::draw::Witness;
-use crate::domain::{ConfirmationCode, CourseId};
-use crate::store::{Draw, DrawRequest, Lottery, RegistrationStatus, StoreError};
+use crate::domain::{ConfirmationCode, CourseId, PersonKey, SealedPhone};
+use crate::store::{Draw, DrawRequest, Lottery, NewMessage, RegistrationStatus, StoreError};
 
 pub(super) fn drawn(tx: &Transaction<'_>, course: &CourseId) -> Result<bool, StoreError> {
     let found: Option<i64> = tx
@@ -71,8 +71,37 @@ pub(super) fn draw(tx: &Transaction<'_>, request: &DrawRequest) -> Result<Draw, 
     for (i, code, outcome) in result.outcomes() {
         let status = RegistrationStatus::from_outcome(outcome);
         update.execute(params![code.as_str(), status.as_str(), i + 1, now])?;
+        if status == RegistrationStatus::Confirmed {
+            tell_confirmed(tx, &request.course, code)?;
+        }
     }
+    // Only the waitlisted may still hear of a place: the others' numbers go.
+    tx.prepare_cached(
+        "UPDATE registrations SET reach = NULL
+         WHERE course = ?1 AND status IN ('confirmed', 'not_drawn')",
+    )?
+    .execute(params![request.course.as_str()])?;
     Ok(result)
+}
+
+/// Queues `CONFIRMED` for a drawn place, if its guardian's number was kept.
+fn tell_confirmed(
+    tx: &Transaction<'_>,
+    course: &CourseId,
+    code: &ConfirmationCode,
+) -> Result<(), StoreError> {
+    let row: Option<(String, Option<String>)> = tx
+        .prepare_cached("SELECT person, reach FROM registrations WHERE code = ?1")?
+        .query_row(params![code.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((person, Some(reach))) = row else {
+        return Ok(());
+    };
+    if let Some(phone) = SealedPhone::from_stored(&reach) {
+        let person = PersonKey::from_stored(person);
+        super::outbox::queue(tx, &NewMessage::confirmed(code, course, person, phone))?;
+    }
+    Ok(())
 }
 
 fn stored_draw(tx: &Transaction<'_>, course: &CourseId) -> Result<Option<Draw>, StoreError> {

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Transaction};
 
-use crate::domain::{PersonKey, Phone};
+use crate::domain::{PersonKey, SealedPhone};
 use crate::store::outbox::{params_from_json, params_to_json};
 use crate::store::{
     MessageKind, MessageState, NewMessage, QueuedMessage, Settled, StoreError, KEEP_SECS,
@@ -13,21 +13,24 @@ use crate::store::{
 pub(super) fn queue(tx: &Transaction<'_>, message: &NewMessage) -> Result<(), StoreError> {
     let now = crate::clock::china_now().timestamp();
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO outbox (key, kind, person, phone, params, state, next_try, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6)",
+        "INSERT OR IGNORE INTO outbox
+             (key, kind, person, phone, recipient, params, state, next_try, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7)",
     )?
     .execute(params![
         message.key,
         message.kind.as_str(),
         message.person.as_str(),
-        message.phone.digits(),
+        message.phone.to_stored(),
+        message.phone.masked(),
         params_to_json(&message.params),
         now
     ])?;
     Ok(())
 }
 
-const COLUMNS: &str = "key, kind, person, phone, params, state, tries, next_try, error";
+const COLUMNS: &str =
+    "key, kind, person, phone, params, state, tries, next_try, error, recipient";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueuedMessage, String, String)> {
     let phone: Option<String> = r.get(3)?;
@@ -35,7 +38,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueuedMessage, String, String
         key: r.get(0)?,
         kind: MessageKind::Promoted,
         person: PersonKey::from_stored(r.get(2)?),
-        phone: phone.and_then(|p| Phone::parse(&p).ok()),
+        phone: phone.as_deref().and_then(SealedPhone::from_stored),
+        to: r.get(9)?,
         params: params_from_json(&r.get::<_, String>(4)?),
         state: MessageState::Pending,
         tries: r.get(6)?,

@@ -2,19 +2,19 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{count, parse_id, parse_time, personal_expiry};
-use crate::domain::{mask_name, ReplyText, SlotId};
+use crate::domain::{mask_name, PersonKey, ReplyText, SealedPhone, SlotId};
 use crate::store::{
-    month_of, Activity, NewRating, NewWish, PublicWish, RatingSummary, RawCounts, StoreError, Time,
-    WishId,
+    month_of, Activity, NewMessage, NewRating, NewWish, PublicWish, RatingSummary, RawCounts,
+    StoreError, Time, WishId,
 };
 
 pub(super) fn wish(tx: &Transaction<'_>, w: &NewWish) -> Result<WishId, StoreError> {
     tx.prepare_cached(
-        "INSERT INTO wishes (text, township, name, person, created_at, contact_expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO wishes (text, township, name, person, created_at, contact_expires_at, reach)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         w.text.as_str(),
@@ -23,6 +23,7 @@ pub(super) fn wish(tx: &Transaction<'_>, w: &NewWish) -> Result<WishId, StoreErr
         w.person.as_ref().map(|p| p.as_str()),
         w.at.to_rfc3339(),
         personal_expiry(&w.at),
+        w.person.as_ref().and(w.reach.as_ref()).map(SealedPhone::to_stored),
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -39,6 +40,25 @@ pub(super) fn reply(
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
+    tell_author(tx, id)
+}
+
+/// Queues `ANSWERED` for a wish whose author asked to hear back, and lets their number go.
+fn tell_author(tx: &Transaction<'_>, id: WishId) -> Result<(), StoreError> {
+    let row: Option<(String, Option<String>, Option<String>)> = tx
+        .prepare_cached("SELECT township, person, reach FROM wishes WHERE id = ?1")?
+        .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((township, Some(person), Some(reach))) = row else {
+        return Ok(());
+    };
+    if let Some(phone) = SealedPhone::from_stored(&reach) {
+        let township = parse_id(township)?;
+        let message = NewMessage::answered(id, &township, PersonKey::from_stored(person), phone);
+        super::outbox::queue(tx, &message)?;
+    }
+    tx.prepare_cached("UPDATE wishes SET reach = NULL WHERE id = ?1")?
+        .execute(params![id])?;
     Ok(())
 }
 

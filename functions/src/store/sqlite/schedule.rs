@@ -6,8 +6,11 @@ use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::{count, demand, parse_id, parse_time};
-use crate::domain::{ProgramId, SlotId, TownshipId};
-use crate::store::{Assignment, AssignmentSource, OrderDemand, Performance, StoreError, Time};
+use crate::catalogue::SlotFacts;
+use crate::domain::{PersonKey, ProgramId, SealedPhone, SlotId, TownshipId};
+use crate::store::{
+    Assignment, AssignmentSource, NewMessage, OrderDemand, Performance, StoreError, Time,
+};
 
 fn malformed(what: &str) -> StoreError {
     StoreError::Backend(format!("the store holds a malformed {what}"))
@@ -109,9 +112,78 @@ pub(super) fn apply_plan(tx: &Transaction<'_>, planned: &[Assignment]) -> Result
             source: AssignmentSource::Auto,
             ..a.clone()
         };
-        stored += write_assignment(tx, &a, false)?;
+        let written = write_assignment(tx, &a, false)?;
+        if written > 0 {
+            tell_residents(tx, &a)?;
+        }
+        stored += written;
     }
     Ok(u32::try_from(stored).unwrap_or(u32::MAX))
+}
+
+/// Queues `SCHEDULED` for the township's residents with an open order of the slot's program,
+/// or `LECTURE` for the lecturer's nominators, who asked to hear back; their numbers go.
+fn tell_residents(tx: &Transaction<'_>, a: &Assignment) -> Result<(), StoreError> {
+    if let Some(program) = &a.program {
+        let Some(township) = SlotFacts::township_of(&a.slot) else {
+            return Ok(());
+        };
+        let waiting = reached(
+            tx,
+            "SELECT rowid, person, reach FROM orders WHERE program = ?1 AND township = ?2
+             AND closed_at IS NULL AND reach IS NOT NULL ORDER BY rowid",
+            params![program.as_str(), township.as_str()],
+        )?;
+        for (row, person, phone) in waiting {
+            queue_once(tx, "orders", row, &NewMessage::scheduled(&a.slot, program, person, phone))?;
+        }
+    } else if let Some(lecturer) = &a.lecturer {
+        let waiting = reached(
+            tx,
+            "SELECT rowid, person, reach FROM nominations WHERE lecturer = ?1
+             AND reach IS NOT NULL ORDER BY rowid",
+            params![lecturer.as_str()],
+        )?;
+        for (row, person, phone) in waiting {
+            let message = NewMessage::lecture(&a.slot, lecturer, person, phone);
+            queue_once(tx, "nominations", row, &message)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rows that kept a sealed number: (rowid, person, number).
+fn reached(
+    tx: &Transaction<'_>,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<(i64, PersonKey, SealedPhone)>, StoreError> {
+    let rows = tx
+        .prepare_cached(sql)?
+        .query_map(args, |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(row, person, reach)| {
+            let phone = SealedPhone::from_stored(&reach)?;
+            Some((row, PersonKey::from_stored(person), phone))
+        })
+        .collect())
+}
+
+/// Queues `message` and erases the number of the row it came from: it waits for nothing else.
+fn queue_once(
+    tx: &Transaction<'_>,
+    table: &str,
+    row: i64,
+    message: &NewMessage,
+) -> Result<(), StoreError> {
+    super::outbox::queue(tx, message)?;
+    let sql = format!("UPDATE {table} SET reach = NULL WHERE rowid = ?1");
+    tx.prepare_cached(&sql)?.execute(params![row])?;
+    Ok(())
 }
 
 /// Staff's choice for a slot, replacing whatever was there.

@@ -41,6 +41,7 @@ async fn seed(store: &dyn Store) {
                 name: name("张美玲"),
                 note: None,
                 at,
+                reach: None,
             };
             store.order(order).await.unwrap();
         }
@@ -55,6 +56,7 @@ async fn seed(store: &dyn Store) {
             threshold: 15,
             at,
             withdraw: CancelToken::random(),
+            reach: None,
         };
         store.nominate(nomination).await.unwrap();
     }
