@@ -80,7 +80,10 @@ pub struct Sender<'a> {
 }
 
 /// Sends every message due at `now`, in rounds of [`BATCH`].
-pub async fn send_due(sender: &Sender<'_>, now: DateTime<FixedOffset>) -> Result<Report, StoreError> {
+pub async fn send_due(
+    sender: &Sender<'_>,
+    now: DateTime<FixedOffset>,
+) -> Result<Report, StoreError> {
     let store = sender.store;
     let mut report = Report::default();
     if allowed_from(now) > now {
@@ -123,7 +126,11 @@ async fn send_one(
     };
     let phone = match sender.key.open(sealed) {
         Ok(phone) => phone,
-        Err(e) => return Ok(Settled::Failed { error: e.to_string() }),
+        Err(e) => {
+            return Ok(Settled::Failed {
+                error: e.to_string(),
+            })
+        }
     };
     let store = sender.store;
     let key = LimitKey::person(&message.person).for_messages();
@@ -229,7 +236,12 @@ fn slot_words(catalogue: &Catalogue, slot: &str) -> Vec<(&'static str, String)> 
     let facts = (catalogue.slots.iter()).find(|(id, _)| id.as_str() == slot);
     let Some((_, s)) = facts else {
         let later = || "另行通知".to_owned();
-        return vec![("date", later()), ("time", later()), ("township", later()), ("venue", later())];
+        return vec![
+            ("date", later()),
+            ("time", later()),
+            ("township", later()),
+            ("venue", later()),
+        ];
     };
     let township = (catalogue.townships.get(&s.township))
         .map_or_else(|| s.township.to_string(), |t| t.name.clone());

@@ -354,6 +354,11 @@ fn every_binary_refuses_to_start_without_its_settings() {
     ];
     let table = (lambda::TABLE_VAR, "diandan");
     let secret = (lambda::SECRET_VAR, "0123456789abcdef0123");
+    let key = (
+        lambda::DATA_KEY_VAR,
+        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+    );
+    let keeps_numbers = ["orders", "nominations", "registrations", "wishes", "admin"];
     for binary in binaries {
         let (ok, err) = start(binary, &[]);
         assert!(!ok && err.contains(lambda::TABLE_VAR), "{binary}: {err}");
@@ -365,8 +370,13 @@ fn every_binary_refuses_to_start_without_its_settings() {
             lambda::SECRET_VAR
         };
         assert!(!ok && err.contains(next), "{binary}: {err}");
+        // A function that seals numbers does not start without the key to seal them with.
+        if keeps_numbers.iter().any(|name| binary.ends_with(name)) {
+            let (ok, err) = start(binary, &[table, secret]);
+            assert!(!ok && err.contains(lambda::DATA_KEY_VAR), "{binary}: {err}");
+        }
         // Without CloudFront's secret no HTTP function starts.
-        let (ok, err) = start(binary, &[table, secret]);
+        let (ok, err) = start(binary, &[table, secret, key]);
         assert!(
             !ok && err.contains(lambda::ORIGIN_SECRET_VAR),
             "{binary}: {err}"
@@ -377,6 +387,7 @@ fn every_binary_refuses_to_start_without_its_settings() {
         &[
             table,
             secret,
+            key,
             (lambda::ORIGIN_SECRET_VAR, ORIGIN),
             (lambda::CATALOGUE_VAR, "/nonexistent/catalogue.json"),
         ],
@@ -389,6 +400,7 @@ fn every_binary_refuses_to_start_without_its_settings() {
             &[
                 table,
                 secret,
+                key,
                 (lambda::ORIGIN_SECRET_VAR, ORIGIN),
                 ("DIANDAN_SMS", "console"),
             ],
@@ -404,6 +416,7 @@ fn every_binary_refuses_to_start_without_its_settings() {
         &[
             table,
             secret,
+            key,
             (lambda::ORIGIN_SECRET_VAR, ORIGIN),
             ("DIANDAN_SMS", "aliyun"),
         ],

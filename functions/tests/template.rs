@@ -216,6 +216,9 @@ fn secrets_used(function: Function) -> BTreeSet<String> {
     if function.hashes_people() {
         used.insert("hmac-secret");
     }
+    if function.keeps_numbers() {
+        used.insert("data-key");
+    }
     if function.behind_cdn() {
         used.extend(["origin-secret", "origin-secret-previous"]);
     }

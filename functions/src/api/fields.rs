@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use super::input::Fields;
 use super::problem::{ApiError, FieldError};
-use crate::domain::{NumberError, PersonName, Phone, PhoneError, Text, TextError};
+use super::state::ApiState;
+use crate::domain::{NumberError, PersonName, Phone, PhoneError, SealedPhone, Text, TextError};
 
 /// The honeypot: hidden from people, irresistible to form-filling robots. It must stay empty.
 pub const HONEYPOT: &str = "website";
@@ -35,6 +36,7 @@ pub fn label(field: &str) -> &'static str {
         "channel" => "代办方式",
         "account" => "账号",
         "password" => "密码",
+        "notify" => "有安排时短信通知我",
         HONEYPOT => "网站",
         _ => "这一项",
     }
@@ -148,6 +150,35 @@ impl<'a> Checker<'a> {
     ) -> Option<T> {
         let raw = self.required(field)?;
         self.check(field, parse(raw), number_message)
+    }
+
+    /// A checkbox: ticked (`1`, `on`, `true`) or not (absent, empty, `0`, `off`, `false`).
+    pub fn flag(&mut self, field: &str) -> bool {
+        match self.optional(field).map(str::trim) {
+            None | Some("" | "0" | "off" | "false") => false,
+            Some("1" | "on" | "true") => true,
+            Some(_) => {
+                self.add(field, format!("“{}”请勾选或不勾选。", label(field)));
+                false
+            }
+        }
+    }
+
+    /// The number to keep, sealed, when the resident ticked `notify` (有安排时短信通知我): a
+    /// tick without a number is a mistake on the tick, not a silent no.
+    pub fn reach(&mut self, state: &ApiState, phone: Option<&Phone>) -> Option<SealedPhone> {
+        if !self.flag("notify") {
+            return None;
+        }
+        match phone {
+            Some(phone) => Some(state.seal(phone)),
+            None => {
+                if self.optional("phone").is_none() {
+                    self.add("notify", "要短信通知您，请留下手机号码。".to_owned());
+                }
+                None
+            }
+        }
     }
 
     /// The honeypot must be empty.

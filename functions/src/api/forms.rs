@@ -27,6 +27,8 @@ pub enum Control {
     Select(Vec<(String, String)>),
     /// Carried along unseen (e.g. the cancel token).
     Hidden,
+    /// A checkbox, unticked unless the resident ticked it.
+    Checkbox,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +52,11 @@ impl FieldSpec {
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// The "tell me by text message" consent: unticked by default, `hint` says what about.
+    pub fn notify(hint: &str) -> Self {
+        Self::new("notify", Control::Checkbox, false).hint(hint)
     }
 
     /// The township picker every form that places something has.
@@ -141,6 +148,9 @@ fn render_field(field: &FieldSpec, values: &Fields, error: Option<&FieldError>) 
             escape(value)
         );
     }
+    if matches!(field.control, Control::Checkbox) {
+        return render_checkbox(field, values, error);
+    }
     let mut hint = field.hint.clone();
     if matches!(field.control, Control::Phone) && !value.is_empty() {
         hint = Some("为保护您的隐私，手机号码不会显示在页面上，请重新填写。".to_owned());
@@ -220,8 +230,43 @@ fn control(control: &Control, attrs: &str, value: &str) -> String {
             out.push_str("</select>\n");
             out
         }
-        Control::Hidden => String::new(),
+        Control::Hidden | Control::Checkbox => String::new(),
     }
+}
+
+/// A checkbox with its label after it, as people expect; ticked again if it was.
+fn render_checkbox(field: &FieldSpec, values: &Fields, error: Option<&FieldError>) -> String {
+    let id = field_id(field.name);
+    let ticked = matches!(values.raw(field.name).trim(), "1" | "on" | "true");
+    let mut described = Vec::new();
+    let mut notes = String::new();
+    if let Some(hint) = &field.hint {
+        notes.push_str(&format!(
+            "<p id=\"{id}-hint\" class=\"hint\">{}</p>\n",
+            escape(hint)
+        ));
+        described.push(format!("{id}-hint"));
+    }
+    if let Some(e) = error {
+        notes.push_str(&format!(
+            "<p id=\"{id}-error\" class=\"error-message error\"><span class=\"visually-hidden\">错误：</span>{}</p>\n",
+            escape(&e.message)
+        ));
+        described.push(format!("{id}-error"));
+    }
+    let describedby = if described.is_empty() {
+        String::new()
+    } else {
+        format!(" aria-describedby=\"{}\"", described.join(" "))
+    };
+    format!(
+        "<div class=\"field field--check{}\">\n<input type=\"checkbox\" id=\"{id}\" name=\"{}\" \
+         value=\"1\"{}{describedby}>\n<label for=\"{id}\">{}</label>\n{notes}</div>\n",
+        if error.is_some() { " field--error" } else { "" },
+        field.name,
+        if ticked { " checked" } else { "" },
+        escape(label(field.name)),
+    )
 }
 
 /// The honeypot, off-screen and out of the tab order; shown plainly only if it was filled.

@@ -203,7 +203,9 @@ pub fn parse_json(bytes: &[u8], allowed: Allowed<'_>) -> Result<Fields, ApiError
             Value::Null => continue,
             Value::String(s) => Ok(s),
             Value::Number(n) => Ok(n.to_string()),
-            _ => Err("这一项应当是文字或数字。"),
+            // A checkbox's JSON form (`"notify": true`).
+            Value::Bool(b) => Ok(b.to_string()),
+            _ => Err("这一项应当是文字、数字或 true/false。"),
         };
         match text {
             Ok(text) => fields.insert(&name, text),

@@ -22,7 +22,9 @@ use crate::catalogue::{Catalogue, LecturerFacts};
 use crate::domain::{CancelToken, LecturerId, ShortText};
 use crate::store::NewNomination;
 
-const FIELDS: &[&str] = &["lecturer", "township", "name", "phone", "topic", "code"];
+const FIELDS: &[&str] = &[
+    "lecturer", "township", "name", "phone", "topic", "notify", "code",
+];
 
 /// The same shape whether the person had nominated before or not: a stranger trying a
 /// resident's number must not learn which (a repeat's token simply takes nothing back).
@@ -67,6 +69,7 @@ async fn nominate(s: &Submitted<'_>) -> Result<(NominationAnswer, Verified), Api
     let name = c.name("name");
     let phone = c.phone("phone");
     let topic = c.optional_text::<1, 200>("topic");
+    let reach = c.reach(state, phone.as_ref());
     let (Some((lecturer, facts)), Some((township, _)), Some(name), Some(phone)) =
         (lecturer, township, name, phone)
     else {
@@ -84,7 +87,7 @@ async fn nominate(s: &Submitted<'_>) -> Result<(NominationAnswer, Verified), Api
         threshold: facts.threshold,
         at: state.now(),
         withdraw: token.clone(),
-        reach: None,
+        reach,
     };
     let out = (state.store().nominate(nomination).await)
         .map_err(|e| ApiError::from_store(e, Subject::Nomination))?;
@@ -128,6 +131,7 @@ pub(super) fn form_for(catalogue: &Catalogue) -> FormSpec {
                 },
                 false,
             ),
+            FieldSpec::notify("老师排定来开讲时，发一条短信告诉您。"),
         ],
     }
 }

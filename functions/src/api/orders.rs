@@ -20,7 +20,9 @@ use crate::catalogue::FormKind;
 use crate::domain::{ProgramId, ShortText, TownshipId};
 use crate::store::NewOrder;
 
-const FIELDS: &[&str] = &["program", "township", "name", "phone", "note", "code"];
+const FIELDS: &[&str] = &[
+    "program", "township", "name", "phone", "note", "notify", "code",
+];
 
 /// The same answer for a first order and a repeat (which counts nothing): a stranger trying a
 /// resident's number must not learn whether they had ordered.
@@ -85,6 +87,7 @@ fn check(state: &ApiState, catalogue: &Catalogue, fields: &Fields) -> Result<New
     let name = c.name("name");
     let phone = c.phone("phone");
     let note = c.optional_text::<1, 200>("note");
+    let reach = c.reach(state, phone.as_ref());
     let (Some((program, _)), Some((township, _)), Some(name), Some(phone)) =
         (program, township, name, phone)
     else {
@@ -98,7 +101,7 @@ fn check(state: &ApiState, catalogue: &Catalogue, fields: &Fields) -> Result<New
         name,
         note,
         at: state.now(),
-        reach: None,
+        reach,
     })
 }
 
@@ -131,6 +134,7 @@ pub(super) fn form_for(catalogue: &Catalogue) -> FormSpec {
                 },
                 false,
             ),
+            FieldSpec::notify("节目排到您的乡镇（街道）时，发一条短信告诉您。"),
         ],
     }
 }

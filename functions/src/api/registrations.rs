@@ -115,6 +115,7 @@ fn check(
         waitlist: facts.waitlist,
         guardian_name,
         person: state.secret().person_key(&phone),
+        reach: Some(state.seal(&phone)),
         phone,
         child_name,
         child_age,
@@ -122,7 +123,6 @@ fn check(
         expires_at: expiry(facts),
         allocation: facts.allocation,
         max_per_guardian: facts.max_per_guardian,
-        reach: None,
     })
 }
 

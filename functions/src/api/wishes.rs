@@ -19,7 +19,7 @@ use crate::catalogue::{Catalogue, FormKind};
 use crate::domain::{TownshipId, WishText};
 use crate::store::{NewWish, WishId};
 
-const FIELDS: &[&str] = &["text", "township", "name", "phone", "code"];
+const FIELDS: &[&str] = &["text", "township", "name", "phone", "notify", "code"];
 
 #[derive(Serialize)]
 pub(super) struct WishAnswer {
@@ -46,6 +46,7 @@ async fn record(s: &Submitted<'_>) -> Result<(WishAnswer, Verified), ApiError> {
     let township = c.choice("township", &catalogue.townships);
     let name = c.optional_name("name");
     let phone = c.optional_phone("phone");
+    let reach = c.reach(state, phone.as_ref());
     let (Some(text), Some((township, _))) = (text, township) else {
         return Err(c.into_error());
     };
@@ -57,7 +58,7 @@ async fn record(s: &Submitted<'_>) -> Result<(WishAnswer, Verified), ApiError> {
         name,
         person: phone.map(|p| state.secret().person_key(&p)),
         at: state.now(),
-        reach: None,
+        reach,
     };
     let id =
         (state.store().wish(wish).await).map_err(|e| ApiError::from_store(e, Subject::Wish))?;
@@ -95,6 +96,7 @@ pub(super) fn form_for(catalogue: &Catalogue) -> FormSpec {
             FieldSpec::township(catalogue),
             FieldSpec::person("name", false).hint("公开时只显示姓氏和最后一个字，例如“张*玲”。"),
             FieldSpec::new("phone", Control::Phone, false).hint("不会公开。"),
+            FieldSpec::notify("工作人员答复后，发一条短信告诉您（需留手机号码）。"),
         ],
     }
 }

@@ -100,8 +100,8 @@ impl DataKey {
             msg: text,
             aad: PURPOSE,
         };
-        let plain = (self.0.decrypt(Nonce::from_slice(nonce), payload))
-            .map_err(|_| SealError::WontOpen)?;
+        let plain =
+            (self.0.decrypt(Nonce::from_slice(nonce), payload)).map_err(|_| SealError::WontOpen)?;
         let digits = String::from_utf8(plain).map_err(|_| SealError::WontOpen)?;
         Phone::parse(&digits).map_err(|_| SealError::WontOpen)
     }

@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 use super::edge::{self, Edge};
 use super::secrets::{self, ParameterError, Ssm};
 use super::{
-    Function, ADMIN_TOKEN_VAR, CATALOGUE_VAR, CLIENT_HEADER_VAR, ORIGIN_PREVIOUS_VAR,
+    Function, ADMIN_TOKEN_VAR, CATALOGUE_VAR, CLIENT_HEADER_VAR, DATA_KEY_VAR, ORIGIN_PREVIOUS_VAR,
     ORIGIN_SECRET_VAR, SECRET_VAR, SECRET_VARS, SITE_BUCKET_VAR, SMS_SECRET_VARS, TABLE_VAR,
     THRESHOLD_VAR,
 };
 use crate::api::human::SiteVerify;
 use crate::api::Limits;
 use crate::catalogue::Catalogue;
-use crate::domain::{Secret, SecretError};
+use crate::domain::{DataKey, SealError, Secret, SecretError};
 use crate::rebuild::{HookError, HttpHook};
 use crate::sms::{self, Choice, SharedSms};
 use crate::store::StoreError;
@@ -29,6 +29,8 @@ pub enum ConfigError {
     },
     #[error("{SECRET_VAR} is not usable: {0}")]
     Secret(#[source] SecretError),
+    #[error("{DATA_KEY_VAR} is not usable: {0}")]
+    DataKey(#[source] SealError),
     #[error("cannot read the catalogue {path} (set {CATALOGUE_VAR}): {source}")]
     CatalogueUnreadable {
         path: String,
@@ -61,6 +63,8 @@ pub enum ConfigError {
 pub struct Config {
     pub table: String,
     pub secret: Secret,
+    /// The key kept numbers are sealed with, in the functions that seal or open them.
+    pub data_key: Option<DataKey>,
     pub catalogue: PathBuf,
     pub limits: Limits,
     /// The CAPTCHA service, when `DIANDAN_CAPTCHA_VERIFY_URL` is set.
@@ -140,6 +144,19 @@ impl Config {
                 })
             }
         };
+        let data_key = match value(DATA_KEY_VAR) {
+            Some(key) if function.keeps_numbers() => {
+                Some(DataKey::new(&key).map_err(ConfigError::DataKey)?)
+            }
+            None if function.keeps_numbers() => {
+                return Err(ConfigError::Missing {
+                    var: DATA_KEY_VAR,
+                    what: "the key that seals kept phone numbers (64 hex digits, the same for \
+                           every function)",
+                })
+            }
+            _ => None,
+        };
         let edge = if function.behind_cdn() {
             Some(edge_from(&value)?)
         } else {
@@ -170,6 +187,7 @@ impl Config {
         Ok(Self {
             table: table.trim().to_owned(),
             secret,
+            data_key,
             catalogue,
             limits,
             human_check,

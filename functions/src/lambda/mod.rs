@@ -9,6 +9,9 @@
 //! - `DIANDAN_TABLE` — the DynamoDB table (required);
 //! - `DIANDAN_HMAC_SECRET` — the person-hash secret, at least 16 characters (required by the
 //!   functions that hash phone numbers: not tallies, planner or rebuild);
+//! - `DIANDAN_DATA_KEY` — 64 hex digits, the AES-256-GCM key that seals the numbers of
+//!   residents who asked to hear back (required by the forms that keep one, `admin` and
+//!   `notify`: [`Function::keeps_numbers`]);
 //! - `DIANDAN_ORIGIN_SECRET` (and `DIANDAN_ORIGIN_SECRET_PREVIOUS` while rotating) — the
 //!   secret CloudFront sends; the HTTP functions refuse requests without it ([`edge`]);
 //! - `DIANDAN_CATALOGUE_PATH` — the `catalogue.json` the generator wrote; default
@@ -47,6 +50,9 @@ pub use edge::Edge;
 
 pub const TABLE_VAR: &str = "DIANDAN_TABLE";
 pub const SECRET_VAR: &str = "DIANDAN_HMAC_SECRET";
+/// The AES-256-GCM key (64 hex digits) that seals the numbers of residents who asked to hear
+/// back: the form functions seal with it, `notify` opens with it.
+pub const DATA_KEY_VAR: &str = "DIANDAN_DATA_KEY";
 pub const CATALOGUE_VAR: &str = "DIANDAN_CATALOGUE_PATH";
 pub const LOG_VAR: &str = "DIANDAN_LOG";
 /// The header a CDN in front of the API puts the viewer's address in (`cloudfront-viewer-address`).
@@ -62,8 +68,9 @@ pub const ORIGIN_PREVIOUS_VAR: &str = "DIANDAN_ORIGIN_SECRET_PREVIOUS";
 pub const SITE_BUCKET_VAR: &str = "DIANDAN_SITE_BUCKET";
 
 /// The settings that may be secrets, and so may be named as Parameter Store parameters.
-pub const SECRET_VARS: [&str; 10] = [
+pub const SECRET_VARS: [&str; 11] = [
     SECRET_VAR,
+    DATA_KEY_VAR,
     ADMIN_TOKEN_VAR,
     ORIGIN_SECRET_VAR,
     ORIGIN_PREVIOUS_VAR,
@@ -131,6 +138,20 @@ impl Function {
                 | Function::Planner
                 | Function::Rebuild
                 | Function::Counts
+                | Function::Notify
+        )
+    }
+
+    /// Whether it seals or opens kept numbers, and so needs the data key: the forms that take
+    /// `notify` or a registration, the staff API (helpers' submissions) and the sender.
+    pub fn keeps_numbers(self) -> bool {
+        matches!(
+            self,
+            Function::Orders
+                | Function::Nominations
+                | Function::Registrations
+                | Function::Wishes
+                | Function::Admin
                 | Function::Notify
         )
     }
@@ -231,6 +252,9 @@ pub async fn state_from(function: Function, config: Config) -> Result<ApiState, 
         .map_err(ConfigError::Store)?;
     let mut state =
         ApiState::new(Arc::new(store), catalogue, config.secret).with_limits(config.limits);
+    if let Some(key) = config.data_key {
+        state = state.with_data_key(key);
+    }
     if let Some(check) = config.human_check {
         state = state.with_human_check(Arc::new(check));
     }

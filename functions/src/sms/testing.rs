@@ -23,12 +23,20 @@ pub const SECRET: &str = "stand-in-secret";
 pub const TEMPLATE: &str = "SMS_100200300";
 /// The approved template of `PROMOTED` (a waitlisted child has a place).
 pub const TEMPLATE_PROMOTED: &str = "SMS_100200301";
+/// The approved templates of `CONFIRMED`, `SCHEDULED`, `LECTURE` and `ANSWERED`.
+pub const TEMPLATE_CONFIRMED: &str = "SMS_100200302";
+pub const TEMPLATE_SCHEDULED: &str = "SMS_100200303";
+pub const TEMPLATE_LECTURE: &str = "SMS_100200304";
+pub const TEMPLATE_ANSWERED: &str = "SMS_100200305";
 
 /// The parameters each approved template takes, in order (Tencent's are positional).
 fn template_params(template: &str) -> Option<&'static [&'static str]> {
     match template {
         TEMPLATE => Some(&["code"]),
-        TEMPLATE_PROMOTED => Some(&["course", "code", "first"]),
+        TEMPLATE_PROMOTED | TEMPLATE_CONFIRMED => Some(&["course", "code", "first"]),
+        TEMPLATE_SCHEDULED => Some(&["program", "date", "time", "venue"]),
+        TEMPLATE_LECTURE => Some(&["lecturer", "date", "township", "venue"]),
+        TEMPLATE_ANSWERED => Some(&["township"]),
         _ => None,
     }
 }
@@ -88,6 +96,10 @@ impl StandIn {
             ("DIANDAN_SMS_SIGN_NAME", "闽侯县文化馆".into()),
             ("DIANDAN_SMS_TEMPLATE_CODE", template.into()),
             ("DIANDAN_SMS_TEMPLATE_PROMOTED", TEMPLATE_PROMOTED.into()),
+            ("DIANDAN_SMS_TEMPLATE_CONFIRMED", TEMPLATE_CONFIRMED.into()),
+            ("DIANDAN_SMS_TEMPLATE_SCHEDULED", TEMPLATE_SCHEDULED.into()),
+            ("DIANDAN_SMS_TEMPLATE_LECTURE", TEMPLATE_LECTURE.into()),
+            ("DIANDAN_SMS_TEMPLATE_ANSWERED", TEMPLATE_ANSWERED.into()),
         ]
         .into_iter()
         .collect()

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 
 use super::WishId;
 use crate::domain::{
-    ConfirmationCode, CourseId, LecturerId, PersonKey, ProgramId, SealedPhone, SlotId,
-    TownshipId,
+    ConfirmationCode, CourseId, LecturerId, PersonKey, ProgramId, SealedPhone, SlotId, TownshipId,
 };
 
 /// How long a message is kept, sent or not (staff see it meanwhile): then it is deleted, and
@@ -109,7 +108,12 @@ impl NewMessage {
     }
 
     /// The text to a resident who ordered `program`, now on the stage of `slot`.
-    pub fn scheduled(slot: &SlotId, program: &ProgramId, person: PersonKey, phone: SealedPhone) -> Self {
+    pub fn scheduled(
+        slot: &SlotId,
+        program: &ProgramId,
+        person: PersonKey,
+        phone: SealedPhone,
+    ) -> Self {
         let event = format!("{slot}#{}", person.as_str());
         Self::new(MessageKind::Scheduled, &event, person, phone)
             .with("slot", slot.as_str())
@@ -117,7 +121,12 @@ impl NewMessage {
     }
 
     /// The text to a resident who nominated `lecturer`, now booked for the forum `slot`.
-    pub fn lecture(slot: &SlotId, lecturer: &LecturerId, person: PersonKey, phone: SealedPhone) -> Self {
+    pub fn lecture(
+        slot: &SlotId,
+        lecturer: &LecturerId,
+        person: PersonKey,
+        phone: SealedPhone,
+    ) -> Self {
         let event = format!("{slot}#{}", person.as_str());
         Self::new(MessageKind::Lecture, &event, person, phone)
             .with("slot", slot.as_str())

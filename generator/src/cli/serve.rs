@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use diandan_functions::domain::Secret;
+use diandan_functions::domain::{DataKey, Secret};
 
 pub use super::store::StoreSpec;
 use super::RootArgs;
@@ -53,6 +53,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             format!("cannot keep the server secret in {}", secret_path.display())
         })?,
     };
+    // The functions' data key when given (they open what serve seals), else one kept beside
+    // the secret.
+    let key_path = state_dir.join("data-key");
+    let data_key = match DataKey::from_env(diandan_functions::lambda::DATA_KEY_VAR)? {
+        Some(key) => key,
+        None => DataKey::load_or_create(&key_path)
+            .with_context(|| format!("cannot keep the data key in {}", key_path.display()))?,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -63,6 +71,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             port: args.port,
             store,
             secret,
+            data_key,
             admin_token: std::env::var("DIANDAN_ADMIN_TOKEN").ok(),
             today: args.today,
             limits: ConnLimits {

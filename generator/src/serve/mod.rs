@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use diandan_functions::api::{router as api_router, ApiState, Limits};
 use diandan_functions::catalogue::Catalogue;
 use diandan_functions::clock::{china_offset, fixed_clock};
-use diandan_functions::domain::Secret;
+use diandan_functions::domain::{DataKey, Secret};
 use diandan_functions::sms;
 use diandan_functions::store::Store;
 use serde::Deserialize;
@@ -68,6 +68,8 @@ pub struct ServeOptions {
     pub port: u16,
     pub store: Arc<dyn Store>,
     pub secret: Secret,
+    /// Seals the numbers of residents who asked to hear back (`DIANDAN_DATA_KEY`).
+    pub data_key: DataKey,
     /// The admin API's bearer token (`DIANDAN_ADMIN_TOKEN`); `None` leaves it off.
     pub admin_token: Option<String>,
     /// A fixed "today" for the pages and the API (`--today`); `None` follows the real clock.
@@ -286,6 +288,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), ServeError> {
     let admin = opts.admin_token.is_some();
     let (hook, signal) = on_change::change_signal();
     let mut api = ApiState::new(opts.store, Catalogue::default(), opts.secret)
+        .with_data_key(opts.data_key)
         .with_base_url("")
         .with_admin_token(opts.admin_token)
         .with_limits(Limits::from_lookup(|v| std::env::var(v).ok()).map_err(ServeError::Limits)?)

@@ -124,6 +124,7 @@ fn order(state: &ApiState, catalogue: &Catalogue, c: &mut Checker<'_>) -> Option
     let name = c.name("name");
     let phone = c.phone("phone");
     let note = c.optional_text::<1, 200>("note");
+    let reach = c.reach(state, phone.as_ref());
     let ((program, _), name, phone) = (program?, name?, phone?);
     Some(Partial::Order(NewOrder {
         program,
@@ -132,7 +133,7 @@ fn order(state: &ApiState, catalogue: &Catalogue, c: &mut Checker<'_>) -> Option
         name,
         note,
         at: state.now(),
-        reach: None,
+        reach,
     }))
 }
 
@@ -141,6 +142,7 @@ fn nomination(state: &ApiState, catalogue: &Catalogue, c: &mut Checker<'_>) -> O
     let name = c.name("name");
     let phone = c.phone("phone");
     let topic = c.optional_text::<1, 200>("topic");
+    let reach = c.reach(state, phone.as_ref());
     let ((lecturer, facts), name, phone) = (lecturer?, name?, phone?);
     Some(Partial::Nomination(NewNomination {
         lecturer,
@@ -151,7 +153,7 @@ fn nomination(state: &ApiState, catalogue: &Catalogue, c: &mut Checker<'_>) -> O
         threshold: facts.threshold,
         at: state.now(),
         withdraw: CancelToken::random(),
-        reach: None,
+        reach,
     }))
 }
 
@@ -159,13 +161,14 @@ fn wish(state: &ApiState, c: &mut Checker<'_>) -> Option<Partial> {
     let text = c.text::<5, 500>("text");
     let name = c.optional_name("name");
     let phone = c.optional_phone("phone");
+    let reach = c.reach(state, phone.as_ref());
     Some(Partial::Wish(NewWish {
         text: text?,
         township: any_township(&state.catalogue())?,
         name,
         person: phone.map(|p| state.secret().person_key(&p)),
         at: state.now(),
-        reach: None,
+        reach,
     }))
 }
 
@@ -210,6 +213,7 @@ fn registration(
         waitlist: facts.waitlist,
         guardian_name,
         person: state.secret().person_key(&phone),
+        reach: Some(state.seal(&phone)),
         phone,
         child_name,
         child_age,
@@ -217,7 +221,6 @@ fn registration(
         expires_at: expiry(facts),
         allocation: facts.allocation,
         max_per_guardian: facts.max_per_guardian,
-        reach: None,
     })))
 }
 

@@ -22,8 +22,12 @@ impl Kind {
     /// The fields each kind takes: the public form's, with `channel` and `township`.
     pub(super) fn fields(self) -> &'static [&'static str] {
         match self {
-            Kind::Order => &["channel", "program", "township", "name", "phone", "note"],
-            Kind::Nomination => &["channel", "lecturer", "township", "name", "phone", "topic"],
+            Kind::Order => &[
+                "channel", "program", "township", "name", "phone", "note", "notify",
+            ],
+            Kind::Nomination => &[
+                "channel", "lecturer", "township", "name", "phone", "topic", "notify",
+            ],
             Kind::Registration => &[
                 "channel",
                 "course",
@@ -34,7 +38,7 @@ impl Kind {
                 "phone",
             ],
             Kind::Rating => &["channel", "slot", "township", "phone", "stars", "comment"],
-            Kind::Wish => &["channel", "text", "township", "name", "phone"],
+            Kind::Wish => &["channel", "text", "township", "name", "phone", "notify"],
         }
     }
 

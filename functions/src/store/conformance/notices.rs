@@ -26,7 +26,11 @@ fn recipients(messages: &[QueuedMessage]) -> BTreeSet<String> {
     (messages.iter())
         .map(|m| {
             let sealed = m.phone.as_ref().expect("a number to send to");
-            data_key().open(sealed).expect("sealed with the suite's key").digits().to_owned()
+            data_key()
+                .open(sealed)
+                .expect("sealed with the suite's key")
+                .digits()
+                .to_owned()
         })
         .collect()
 }
@@ -48,8 +52,14 @@ fn order(township: &str, who: u32, asked: bool) -> NewOrder {
 }
 
 pub async fn a_confirmed_place_is_told_at_once_and_a_waitlisted_one_when_promoted(store: Shared) {
-    let first = store.register(registration(1, "王小明", 1, 2)).await.unwrap();
-    store.register(registration(2, "王小红", 1, 2)).await.unwrap();
+    let first = store
+        .register(registration(1, "王小明", 1, 2))
+        .await
+        .unwrap();
+    store
+        .register(registration(2, "王小红", 1, 2))
+        .await
+        .unwrap();
     let confirmed = owed(&store, MessageKind::Confirmed).await;
     assert_eq!(recipients(&confirmed), digits(&[1]), "{confirmed:?}");
     assert_eq!(confirmed[0].params["code"], first.code.as_str());
@@ -61,7 +71,11 @@ pub async fn a_confirmed_place_is_told_at_once_and_a_waitlisted_one_when_promote
     let mut quiet = registration(3, "王小刚", 5, 2);
     quiet.reach = None;
     store.register(quiet).await.unwrap();
-    assert_eq!(owed(&store, MessageKind::Confirmed).await.len(), 1, "no number, no text");
+    assert_eq!(
+        owed(&store, MessageKind::Confirmed).await.len(),
+        1,
+        "no number, no text"
+    );
 }
 
 pub async fn a_drawn_place_is_told_to_its_guardian(store: Shared) {
@@ -70,7 +84,10 @@ pub async fn a_drawn_place_is_told_to_its_guardian(store: Shared) {
         r.allocation = Allocation::Lottery;
         store.register(r).await.unwrap();
     }
-    assert!(owed(&store, MessageKind::Confirmed).await.is_empty(), "applied: nothing yet");
+    assert!(
+        owed(&store, MessageKind::Confirmed).await.is_empty(),
+        "applied: nothing yet"
+    );
     let request = DrawRequest {
         course: id("papercut"),
         witness: Witness::parse("312567").unwrap(),
@@ -81,7 +98,10 @@ pub async fn a_drawn_place_is_told_to_its_guardian(store: Shared) {
     let draw = store.draw(request).await.unwrap();
     let confirmed = owed(&store, MessageKind::Confirmed).await;
     let drawn: BTreeSet<&str> = draw.ranking[..2].iter().map(|c| c.as_str()).collect();
-    let told: BTreeSet<&str> = confirmed.iter().map(|m| m.params["code"].as_str()).collect();
+    let told: BTreeSet<&str> = confirmed
+        .iter()
+        .map(|m| m.params["code"].as_str())
+        .collect();
     assert_eq!(told, drawn, "the two drawn places, and only they");
 }
 
@@ -92,13 +112,26 @@ pub async fn an_applied_plan_tells_each_resident_who_asked_once(store: Shared) {
     store.order(order("nanyu", 4, false)).await.unwrap();
     store.order(order("jingxi", 5, true)).await.unwrap();
     let slot = "2026-12-12-nanyu-stage";
-    store.apply_plan(vec![assigned(slot, "minju", "南屿镇 4 人点单")]).await.unwrap();
+    store
+        .apply_plan(vec![assigned(slot, "minju", "南屿镇 4 人点单")])
+        .await
+        .unwrap();
     let told = owed(&store, MessageKind::Scheduled).await;
-    assert_eq!(recipients(&told), digits(&[1, 2, 3]), "the township's, who asked");
-    assert!(told.iter().all(|m| m.params["slot"] == slot && m.params["program"] == "minju"));
+    assert_eq!(
+        recipients(&told),
+        digits(&[1, 2, 3]),
+        "the township's, who asked"
+    );
+    assert!(told
+        .iter()
+        .all(|m| m.params["slot"] == slot && m.params["program"] == "minju"));
     let replan = vec![assigned(slot, "minju", "南屿镇 4 人点单")];
     store.apply_plan(replan).await.unwrap();
-    let later = vec![assigned("2027-01-09-nanyu-stage", "minju", "南屿镇 4 人点单")];
+    let later = vec![assigned(
+        "2027-01-09-nanyu-stage",
+        "minju",
+        "南屿镇 4 人点单",
+    )];
     store.apply_plan(later).await.unwrap();
     assert_eq!(
         owed(&store, MessageKind::Scheduled).await.len(),
@@ -153,6 +186,10 @@ pub async fn a_reply_tells_the_wishs_author_once(store: Shared) {
         store.reply(id, reply(), day(3)).await.unwrap();
     }
     let told = owed(&store, MessageKind::Answered).await;
-    assert_eq!(recipients(&told), digits(&[1]), "once, to the author who asked");
+    assert_eq!(
+        recipients(&told),
+        digits(&[1]),
+        "once, to the author who asked"
+    );
     assert_eq!(told[0].params["township"], "nanyu");
 }

@@ -15,9 +15,7 @@ use super::item::{arrival, count, n, s, Item, ItemBuilder, Read};
 use super::keys::{self, counter, Key};
 use crate::catalogue::Allocation;
 use crate::clock::china_now;
-use crate::domain::{
-    mask_name, CancelToken, ConfirmationCode, CourseId, PersonKey, SealedPhone,
-};
+use crate::domain::{mask_name, CancelToken, ConfirmationCode, CourseId, PersonKey, SealedPhone};
 use crate::store::{
     Cancellation, NewMessage, NewRegistration, Registered, RegistrationStatus, RegistrationView,
     StoreError,

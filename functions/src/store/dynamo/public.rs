@@ -83,13 +83,21 @@ pub(super) async fn reply(
         Some(_) => db.get(&keys::wish(id)).await?,
         None => None,
     };
-    let township = wish.as_ref().and_then(|w| w.opt_str("township")?.parse().ok());
+    let township = wish
+        .as_ref()
+        .and_then(|w| w.opt_str("township")?.parse().ok());
     let (Some((person, phone)), Some(township)) = (reach, township) else {
         return set_on_wish(db, id, update, values).await;
     };
     // The reply, the author's text and the number's removal go together.
     let items = vec![
-        expr::update(&db.table, &keys::wish(id), update, values, Some(Cond::present()))?,
+        expr::update(
+            &db.table,
+            &keys::wish(id),
+            update,
+            values,
+            Some(Cond::present()),
+        )?,
         super::outbox::queue(db, &NewMessage::answered(id, &township, person, phone))?,
         expr::update(
             &db.table,

@@ -4,9 +4,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{count, parse_id, parse_time};
 use crate::catalogue::Allocation;
-use crate::domain::{
-    mask_name, CancelToken, ConfirmationCode, CourseId, PersonKey, SealedPhone,
-};
+use crate::domain::{mask_name, CancelToken, ConfirmationCode, CourseId, PersonKey, SealedPhone};
 use crate::store::{
     Cancellation, NewMessage, NewRegistration, Registered, RegistrationStatus, RegistrationView,
     StoreError,

@@ -29,8 +29,7 @@ pub(super) fn queue(tx: &Transaction<'_>, message: &NewMessage) -> Result<(), St
     Ok(())
 }
 
-const COLUMNS: &str =
-    "key, kind, person, phone, params, state, tries, next_try, error, recipient";
+const COLUMNS: &str = "key, kind, person, phone, params, state, tries, next_try, error, recipient";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueuedMessage, String, String)> {
     let phone: Option<String> = r.get(3)?;

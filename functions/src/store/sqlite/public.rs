@@ -23,7 +23,10 @@ pub(super) fn wish(tx: &Transaction<'_>, w: &NewWish) -> Result<WishId, StoreErr
         w.person.as_ref().map(|p| p.as_str()),
         w.at.to_rfc3339(),
         personal_expiry(&w.at),
-        w.person.as_ref().and(w.reach.as_ref()).map(SealedPhone::to_stored),
+        w.person
+            .as_ref()
+            .and(w.reach.as_ref())
+            .map(SealedPhone::to_stored),
     ])?;
     Ok(tx.last_insert_rowid())
 }

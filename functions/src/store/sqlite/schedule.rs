@@ -135,7 +135,12 @@ fn tell_residents(tx: &Transaction<'_>, a: &Assignment) -> Result<(), StoreError
             params![program.as_str(), township.as_str()],
         )?;
         for (row, person, phone) in waiting {
-            queue_once(tx, "orders", row, &NewMessage::scheduled(&a.slot, program, person, phone))?;
+            queue_once(
+                tx,
+                "orders",
+                row,
+                &NewMessage::scheduled(&a.slot, program, person, phone),
+            )?;
         }
     } else if let Some(lecturer) = &a.lecturer {
         let waiting = reached(
@@ -161,7 +166,11 @@ fn reached(
     let rows = tx
         .prepare_cached(sql)?
         .query_map(args, |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows
