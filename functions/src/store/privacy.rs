@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{NominationRow, OrderRow, RegistrationRow, Time, WishId};
+use super::{NominationRow, OrderRow, QueuedMessage, RegistrationRow, Time, WishId};
 use crate::domain::{SlotId, TownshipId};
 
 /// Everything kept under one person's key (their phone number's hash).
@@ -15,6 +15,8 @@ pub struct PersonData {
     pub registrations: Vec<RegistrationRow>,
     pub wishes: Vec<PersonWish>,
     pub ratings: Vec<PersonRating>,
+    /// Texts owed or sent to them (the outbox), with the number sealed or already erased.
+    pub messages: Vec<QueuedMessage>,
 }
 
 /// A wish the person posted, with the name they gave (unmasked: it is theirs).

@@ -101,8 +101,15 @@ fn view(phone: &Phone, d: &PersonData) -> Value {
             "rated_at": r.rated_at })
         })
         .collect();
+    let messages: Vec<Value> = (d.messages.iter())
+        .map(|m| {
+            json!({ "kind": m.kind.as_str(), "to": m.to, "state": m.state.as_str(),
+            "number_kept": m.phone.is_some() })
+        })
+        .collect();
     json!({
         "phone": phone.masked(),
+        "messages": messages,
         "orders": orders,
         "nominations": nominations,
         "registrations": d.registrations.iter().map(registration).collect::<Vec<_>>(),

@@ -95,6 +95,11 @@ pub async fn forgetting_a_person_drops_their_messages(store: Shared) {
     let first = register(&store, 1).await;
     register(&store, 2).await;
     store.cancel(&first.code, &first.token).await.unwrap();
+    let theirs = store.person_data(&person(2)).await.unwrap().messages;
+    assert_eq!(theirs.len(), 1, "their export lists the text owed to them");
+    assert_eq!(theirs[0].to, "138****0002");
     store.forget_person(&person(2)).await.unwrap();
     assert!(store.messages(10).await.unwrap().is_empty());
+    let theirs = store.person_data(&person(2)).await.unwrap().messages;
+    assert!(theirs.is_empty());
 }

@@ -116,10 +116,18 @@ pub(super) async fn settle(
     Ok(())
 }
 
+/// A person's messages: part of `person_data`.
+pub(super) async fn of_person(
+    db: &Db,
+    person: &PersonKey,
+) -> Result<Vec<QueuedMessage>, StoreError> {
+    let theirs = Cond::new("#person = :person").value(":person", s(person.as_str()));
+    all(db, Some(theirs)).await
+}
+
 /// Deletes a person's messages: part of `forget_person`.
 pub(super) async fn forget(db: &Db, person: &PersonKey) -> Result<(), StoreError> {
-    let theirs = Cond::new("#person = :person").value(":person", s(person.as_str()));
-    for m in all(db, Some(theirs)).await? {
+    for m in of_person(db, person).await? {
         db.delete_item(&key(&m.key), None).await?;
     }
     Ok(())

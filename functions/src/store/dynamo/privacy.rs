@@ -36,6 +36,7 @@ pub(super) async fn person_data(db: &Db, person: &PersonKey) -> Result<PersonDat
         registrations: export_registrations(db, p).await?,
         wishes: wishes_of(db, person).await?,
         ratings: ratings_of(db, person).await?,
+        messages: super::outbox::of_person(db, person).await?,
     })
 }
 

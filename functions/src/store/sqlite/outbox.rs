@@ -126,6 +126,15 @@ pub(super) fn purge(tx: &Transaction<'_>, now: i64) -> Result<u64, StoreError> {
     Ok(gone as u64)
 }
 
+/// A person's messages, oldest first: part of `person_data`.
+pub(super) fn of_person(
+    tx: &Transaction<'_>,
+    person: &str,
+) -> Result<Vec<QueuedMessage>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE person = ?1 ORDER BY created_at, key");
+    rows(tx, &sql, params![person])
+}
+
 /// Deletes a person's messages: part of `forget_person`.
 pub(super) fn forget(tx: &Transaction<'_>, person: &str) -> Result<(), StoreError> {
     tx.execute("DELETE FROM outbox WHERE person = ?1", params![person])?;

@@ -44,6 +44,7 @@ pub(super) fn person_data(
         registrations: staff::export_registrations(tx, p)?,
         wishes: wishes_of(tx, person)?,
         ratings: ratings_of(tx, person)?,
+        messages: super::outbox::of_person(tx, person.as_str())?,
     })
 }
 
