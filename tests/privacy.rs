@@ -1,5 +1,6 @@
 //! Privacy end to end: residents post 20 phone numbers with their names through every form of a
-//! real `diandan serve` (logging at `trace`), staff answer the wishes, and a store-backed
+//! real `diandan serve` (logging at `trace`; every form that offers it with 有安排时短信通知我
+//! ticked, so numbers are kept sealed), staff answer the wishes, and a store-backed
 //! `diandan build` (also at `trace`) publishes the site. No phone number, in any common
 //! spelling, and no full name appears in any output file (the open data under `/data/` included),
 //! any log line or any answer; names show only masked (王*). The text-message codes the forms
@@ -105,12 +106,14 @@ fn submission(i: usize) -> (&'static str, Value) {
         0 => (
             "/api/orders",
             json!({"program": "minju-chenjinggu", "township": township,
-              "name": name, "phone": phone, "note": format!("我是{name}，电话{phone}")}),
+              "name": name, "phone": phone, "note": format!("我是{name}，电话{phone}"),
+              "notify": "1"}),
         ),
         1 => (
             "/api/nominations",
             json!({"lecturer": "lin-xiuying", "township": township,
-              "name": name, "phone": phone, "topic": format!("{name}想听剪纸")}),
+              "name": name, "phone": phone, "topic": format!("{name}想听剪纸"),
+              "notify": "1"}),
         ),
         2 => (
             "/api/registrations",
@@ -121,7 +124,7 @@ fn submission(i: usize) -> (&'static str, Value) {
             "/api/wishes",
             // A number written into the text itself, which staff then publish with a reply.
             json!({"text": format!("希望多演闽剧，我是{township}的村民，电话{phone}"),
-              "township": township, "name": name, "phone": phone}),
+              "township": township, "name": name, "phone": phone, "notify": "1"}),
         ),
         _ => (
             "/api/ratings",

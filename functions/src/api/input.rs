@@ -205,7 +205,7 @@ pub fn parse_json(bytes: &[u8], allowed: Allowed<'_>) -> Result<Fields, ApiError
             Value::Number(n) => Ok(n.to_string()),
             // A checkbox's JSON form (`"notify": true`).
             Value::Bool(b) => Ok(b.to_string()),
-            _ => Err("这一项应当是文字、数字或 true/false。"),
+            _ => Err("这一项应当是文字或数字（勾选项写 true 或 false）。"),
         };
         match text {
             Ok(text) => fields.insert(&name, text),

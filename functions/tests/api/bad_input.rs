@@ -130,6 +130,8 @@ bad_inputs! {
     missing_wish_text: case("/api/wishes", json!({"township": "nanyu"}), 422, "请填写诉求内容");
     wish_text_too_short: case("/api/wishes", wish("修路"), 422, "至少要写 5 个字");
     wish_text_too_long: case("/api/wishes", wish(&"戏".repeat(501)), 422, "最多 500 个字");
+    notify_without_a_phone: case("/api/wishes", json!({"text": "希望多演闽剧", "township": "nanyu", "notify": true}), 422, "请留下手机号码");
+    notify_neither_ticked_nor_not: case("/api/orders", order_with("notify", json!("maybe")), 422, "请勾选或不勾选");
     wish_with_a_bad_phone: case("/api/wishes", json!({"text": "希望多演闽剧", "township": "nanyu", "phone": "123"}), 422, "11 位");
     zero_stars: case("/api/ratings", rating(PAST, json!(0)), 422, "1 到 5");
     six_stars: case("/api/ratings", rating(PAST, json!(6)), 422, "1 到 5");
