@@ -123,7 +123,9 @@
     Array.prototype.forEach.call(form.querySelectorAll(".field"), function (f) {
       if (f.hidden) return;
       var input = f.querySelector("input, select, textarea");
-      if (input && input.value.trim() !== "") out[input.name] = input.value.trim();
+      if (input && input.type === "checkbox") {
+        if (input.checked) out[input.name] = true;
+      } else if (input && input.value.trim() !== "") out[input.name] = input.value.trim();
     });
     return { kind: k, fields: out };
   }
