@@ -100,6 +100,7 @@ async fn residents_take_part(store: &SqliteStore, secret: &Secret) {
         expires_at: china("2027-03-01"),
         allocation: Allocation::FirstCome,
         max_per_guardian: DEFAULT_MAX_PER_GUARDIAN,
+        remind_at: None,
         reach: None,
     };
     store.register(registration).await.unwrap();

@@ -353,6 +353,7 @@ fn forgotten_numbers_leave_the_store_files() {
                 expires_at: day(28),
                 allocation: Allocation::FirstCome,
                 max_per_guardian: 1,
+                remind_at: None,
                 reach: None,
             };
             store.register(registration).await.unwrap();

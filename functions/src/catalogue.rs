@@ -250,6 +250,11 @@ impl SlotFacts {
             .expect("a date, a township id and a kind always make a valid slug")
     }
 
+    /// The date inside a slot id [`id_for`](Self::id_for) made.
+    pub fn date_of(slot: &SlotId) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(slot.as_str().get(..10)?, "%Y-%m-%d").ok()
+    }
+
     /// The township inside a slot id [`id_for`](Self::id_for) made: what the store needs to
     /// tell the residents there, without reading the catalogue.
     pub fn township_of(slot: &SlotId) -> Option<TownshipId> {

@@ -207,6 +207,7 @@ fn words(
             params.retain(|(name, _)| *name != "time");
             (Template::Lecture, params)
         }
+        MessageKind::Reminder => (Template::Reminder, reminder_words(catalogue, &param)),
         MessageKind::Answered => {
             let township = param("township");
             let name = (catalogue.townships.iter())
@@ -215,6 +216,32 @@ fn words(
             (Template::Answered, vec![("township", name)])
         }
     }
+}
+
+/// Tomorrow's stage (a `SCHEDULED`'s parameters) or first session (a place's).
+fn reminder_words(
+    catalogue: &Catalogue,
+    param: &dyn Fn(&str) -> String,
+) -> Vec<(&'static str, String)> {
+    let (slot, program, course) = (param("slot"), param("program"), param("course"));
+    let (what, when) =
+        if let Some((_, s)) = catalogue.slots.iter().find(|(id, _)| id.as_str() == slot) {
+            let title = (catalogue.programs.iter())
+                .find(|(id, _)| id.as_str() == program)
+                .map_or(program.clone(), |(_, p)| p.title.clone());
+            let date = s.date.and_time(s.time);
+            (format!("“{title}”在{}演出", s.venue), Some(date))
+        } else {
+            let facts = (catalogue.courses.iter()).find(|(id, _)| id.as_str() == course);
+            let title = facts.map_or(course.clone(), |(_, f)| f.title.clone());
+            let first = facts
+                .and_then(|(_, f)| f.sessions.first())
+                .map(|t| t.naive_local());
+            (format!("“{title}”第一次上课"), first)
+        };
+    let date = when.map_or_else(String::new, |t| t.format("%-m月%-d日").to_string());
+    let time = when.map_or_else(String::new, |t| t.format("%H:%M").to_string());
+    vec![("what", what), ("date", date), ("time", time)]
 }
 
 /// A course's title, the registration's code and the first session.

@@ -34,6 +34,7 @@ fn application(i: u32) -> NewRegistration {
         expires_at: at + chrono::Duration::days(60),
         allocation: Allocation::Lottery,
         max_per_guardian: 2,
+        remind_at: None,
         reach: None,
     }
 }

@@ -47,6 +47,7 @@ fn apply(root: &Path) -> Vec<String> {
             expires_at: at + chrono::Duration::days(60),
             allocation: Allocation::Lottery,
             max_per_guardian: 2,
+            remind_at: None,
             reach: None,
         };
         let done = runtime.block_on(store.register(r)).unwrap();

@@ -65,6 +65,7 @@ async fn applications(store: &dyn Store) -> Vec<String> {
             expires_at: at + chrono::Duration::days(60),
             allocation: Allocation::Lottery,
             max_per_guardian: 2,
+            remind_at: None,
             reach: None,
         };
         codes.push(store.register(r).await.unwrap().code.to_string());

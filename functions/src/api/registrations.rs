@@ -15,6 +15,7 @@ use crate::catalogue::FormKind;
 use crate::catalogue::{Catalogue, CourseFacts, WindowState};
 use crate::clock::china_offset;
 use crate::domain::{ChildAge, ConfirmationCode, CourseId};
+use crate::store::reminder_time;
 use crate::store::{NewRegistration, RegistrationStatus, Time};
 
 const FIELDS: &[&str] = &[
@@ -123,6 +124,7 @@ fn check(
         expires_at: expiry(facts),
         allocation: facts.allocation,
         max_per_guardian: facts.max_per_guardian,
+        remind_at: (facts.sessions.first()).and_then(|t| reminder_time(t.date_naive())),
     })
 }
 

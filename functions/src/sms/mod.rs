@@ -47,16 +47,19 @@ pub enum Template {
     Lecture,
     /// Staff answered a wish: `township` (where it was asked).
     Answered,
+    /// Tomorrow's stage or first session: `what` (the program or course), `date`, `time`.
+    Reminder,
 }
 
 impl Template {
-    pub const ALL: [Template; 6] = [
+    pub const ALL: [Template; 7] = [
         Template::Code,
         Template::Confirmed,
         Template::Promoted,
         Template::Scheduled,
         Template::Lecture,
         Template::Answered,
+        Template::Reminder,
     ];
 
     /// The variable holding the vendor's template code for this kind.
@@ -68,6 +71,7 @@ impl Template {
             Template::Scheduled => "DIANDAN_SMS_TEMPLATE_SCHEDULED",
             Template::Lecture => "DIANDAN_SMS_TEMPLATE_LECTURE",
             Template::Answered => "DIANDAN_SMS_TEMPLATE_ANSWERED",
+            Template::Reminder => "DIANDAN_SMS_TEMPLATE_REMINDER",
         }
     }
 
@@ -114,6 +118,12 @@ impl Template {
             Template::Answered => format!(
                 "您在{}提的诉求，文化馆已经答复，请到网站“群众诉求”栏目查看。",
                 get("township")
+            ),
+            Template::Reminder => format!(
+                "提醒您：明天（{}）{}，{}，别忘了来。",
+                get("date"),
+                get("time"),
+                get("what")
             ),
         }
     }

@@ -28,6 +28,7 @@ pub const TEMPLATE_CONFIRMED: &str = "SMS_100200302";
 pub const TEMPLATE_SCHEDULED: &str = "SMS_100200303";
 pub const TEMPLATE_LECTURE: &str = "SMS_100200304";
 pub const TEMPLATE_ANSWERED: &str = "SMS_100200305";
+pub const TEMPLATE_REMINDER: &str = "SMS_100200306";
 
 /// The parameters each approved template takes, in order (Tencent's are positional).
 fn template_params(template: &str) -> Option<&'static [&'static str]> {
@@ -37,6 +38,7 @@ fn template_params(template: &str) -> Option<&'static [&'static str]> {
         TEMPLATE_SCHEDULED => Some(&["program", "date", "time", "venue"]),
         TEMPLATE_LECTURE => Some(&["lecturer", "date", "township", "venue"]),
         TEMPLATE_ANSWERED => Some(&["township"]),
+        TEMPLATE_REMINDER => Some(&["what", "date", "time"]),
         _ => None,
     }
 }
@@ -100,6 +102,7 @@ impl StandIn {
             ("DIANDAN_SMS_TEMPLATE_SCHEDULED", TEMPLATE_SCHEDULED.into()),
             ("DIANDAN_SMS_TEMPLATE_LECTURE", TEMPLATE_LECTURE.into()),
             ("DIANDAN_SMS_TEMPLATE_ANSWERED", TEMPLATE_ANSWERED.into()),
+            ("DIANDAN_SMS_TEMPLATE_REMINDER", TEMPLATE_REMINDER.into()),
         ]
         .into_iter()
         .collect()

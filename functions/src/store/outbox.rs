@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+
 use super::WishId;
 use crate::domain::{
     ConfirmationCode, CourseId, LecturerId, PersonKey, ProgramId, SealedPhone, SlotId, TownshipId,
@@ -27,15 +29,19 @@ pub enum MessageKind {
     Lecture,
     /// Staff answered the resident's wish.
     Answered,
+    /// Tomorrow: the first session of a course with a place, or a stage the resident was
+    /// told of (`SCHEDULED`).
+    Reminder,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 5] = [
+    pub const ALL: [MessageKind; 6] = [
         MessageKind::Confirmed,
         MessageKind::Promoted,
         MessageKind::Scheduled,
         MessageKind::Lecture,
         MessageKind::Answered,
+        MessageKind::Reminder,
     ];
 
     /// The name in keys, the store and `DIANDAN_SMS_TEMPLATE_<KIND>`.
@@ -46,6 +52,7 @@ impl MessageKind {
             MessageKind::Scheduled => "SCHEDULED",
             MessageKind::Lecture => "LECTURE",
             MessageKind::Answered => "ANSWERED",
+            MessageKind::Reminder => "REMINDER",
         }
     }
 
@@ -65,6 +72,18 @@ pub struct NewMessage {
     pub phone: SealedPhone,
     /// What the text needs, by name (ids: the sender looks up titles and dates).
     pub params: BTreeMap<String, String>,
+    /// Not before then (seconds since the epoch); 0: at once.
+    pub due: i64,
+}
+
+/// When a reminder of something on `day` goes: the day before, at 10:00 China time.
+pub fn reminder_time(day: NaiveDate) -> Option<i64> {
+    let eve = day.pred_opt()?.and_hms_opt(10, 0, 0)?;
+    Some(
+        eve.and_local_timezone(crate::clock::china_offset())
+            .single()?
+            .timestamp(),
+    )
 }
 
 impl NewMessage {
@@ -75,7 +94,22 @@ impl NewMessage {
             person,
             phone,
             params: BTreeMap::new(),
+            due: 0,
         }
+    }
+
+    /// This message, and its `REMINDER` due at `due` when that is still ahead at `now`: the
+    /// reminder carries the same parameters and its own copy of the sealed number.
+    pub fn and_reminder(self, due: Option<i64>, now: i64) -> Vec<NewMessage> {
+        let reminder = due.filter(|&at| at > now).map(|at| NewMessage {
+            key: format!("{}#{}", MessageKind::Reminder.as_str(), self.key),
+            kind: MessageKind::Reminder,
+            person: self.person.clone(),
+            phone: self.phone.clone(),
+            params: self.params.clone(),
+            due: at,
+        });
+        std::iter::once(self).chain(reminder).collect()
     }
 
     fn with(mut self, name: &str, value: &str) -> Self {

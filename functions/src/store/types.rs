@@ -86,6 +86,8 @@ pub struct NewRegistration {
     pub allocation: Allocation,
     /// Open registrations this guardian's phone may hold in the course, this one included.
     pub max_per_guardian: u32,
+    /// When the reminder of the first session goes (seconds since the epoch), if it has one.
+    pub remind_at: Option<i64>,
     /// The guardian's number, sealed, for the texts about this registration's place: kept
     /// only while it may still get one (applied, waitlisted).
     pub reach: Option<SealedPhone>,

@@ -12,6 +12,7 @@ use crate::api::state::ApiState;
 use crate::catalogue::{Catalogue, CourseFacts, WindowState};
 use crate::clock::china_offset;
 use crate::domain::{CancelToken, Channel, ChildAge, PersonName, Stars, TownshipId};
+use crate::store::reminder_time;
 use crate::store::{
     Account, NewNomination, NewOrder, NewRating, NewRegistration, NewWish, RegistrationStatus, Time,
 };
@@ -221,6 +222,7 @@ fn registration(
         expires_at: expiry(facts),
         allocation: facts.allocation,
         max_per_guardian: facts.max_per_guardian,
+        remind_at: (facts.sessions.first()).and_then(|t| reminder_time(t.date_naive())),
     })))
 }
 

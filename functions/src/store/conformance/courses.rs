@@ -24,6 +24,7 @@ pub fn registration(who: u32, child: &str, capacity: u32, waitlist: u32) -> NewR
         expires_at: day(31),
         allocation: Allocation::FirstCome,
         max_per_guardian: DEFAULT_MAX_PER_GUARDIAN,
+        remind_at: None,
         reach: Some(super::sealed(who)),
     }
 }

@@ -95,6 +95,7 @@ pub async fn one_guardian_holds_at_most_the_cap(store: Shared) {
     );
     let three = NewRegistration {
         max_per_guardian: 3,
+        remind_at: None,
         ..registration(2, CHILDREN[0], 12, 5)
     };
     store.register(three.clone()).await.unwrap();

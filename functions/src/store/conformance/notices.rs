@@ -5,15 +5,18 @@
 
 use std::collections::BTreeSet;
 
+use chrono::{NaiveDate, TimeZone};
+
 use super::courses::registration;
 use super::schedule::assigned;
 use super::{data_key, day, id, name, person, phone, sealed, Shared};
 use crate::catalogue::Allocation;
+use crate::clock::china_offset;
 use crate::domain::draw::Witness;
 use crate::domain::{CancelToken, ReplyText, WishText};
 use crate::store::{
-    Assignment, AssignmentSource, DrawRequest, MessageKind, NewNomination, NewOrder, NewWish,
-    QueuedMessage,
+    reminder_time, Assignment, AssignmentSource, DrawRequest, MessageKind, NewNomination, NewOrder,
+    NewRegistration, NewWish, QueuedMessage,
 };
 
 async fn owed(store: &Shared, kind: MessageKind) -> Vec<QueuedMessage> {
@@ -52,12 +55,18 @@ fn order(township: &str, who: u32, asked: bool) -> NewOrder {
 }
 
 pub async fn a_confirmed_place_is_told_at_once_and_a_waitlisted_one_when_promoted(store: Shared) {
+    // Far ahead: a promotion is told at the real time, and its reminder must still lie ahead.
+    let first_session = NaiveDate::from_ymd_opt(2099, 1, 18).unwrap();
+    let remind = |mut r: NewRegistration| {
+        r.remind_at = reminder_time(first_session);
+        r
+    };
     let first = store
-        .register(registration(1, "王小明", 1, 2))
+        .register(remind(registration(1, "王小明", 1, 2)))
         .await
         .unwrap();
     store
-        .register(registration(2, "王小红", 1, 2))
+        .register(remind(registration(2, "王小红", 1, 2)))
         .await
         .unwrap();
     let confirmed = owed(&store, MessageKind::Confirmed).await;
@@ -68,6 +77,25 @@ pub async fn a_confirmed_place_is_told_at_once_and_a_waitlisted_one_when_promote
     store.cancel(&first.code, &first.token).await.unwrap();
     let promoted = owed(&store, MessageKind::Promoted).await;
     assert_eq!(recipients(&promoted), digits(&[2]));
+    let reminders = owed(&store, MessageKind::Reminder).await;
+    assert_eq!(
+        recipients(&reminders),
+        digits(&[1, 2]),
+        "each place, reminded once"
+    );
+    let eve = china_offset()
+        .with_ymd_and_hms(2099, 1, 17, 10, 0, 0)
+        .unwrap()
+        .timestamp();
+    assert!(
+        reminders.iter().all(|m| m.next_try == eve),
+        "the day before, at ten"
+    );
+    let early = store.due_messages(eve - 1, 500).await.unwrap();
+    assert!(
+        early.iter().all(|m| m.kind != MessageKind::Reminder),
+        "not due before then"
+    );
     let mut quiet = registration(3, "王小刚", 5, 2);
     quiet.reach = None;
     store.register(quiet).await.unwrap();
@@ -116,6 +144,15 @@ pub async fn an_applied_plan_tells_each_resident_who_asked_once(store: Shared) {
         .apply_plan(vec![assigned(slot, "minju", "南屿镇 4 人点单")])
         .await
         .unwrap();
+    let reminders = owed(&store, MessageKind::Reminder).await;
+    let eve = china_offset()
+        .with_ymd_and_hms(2026, 12, 11, 10, 0, 0)
+        .unwrap()
+        .timestamp();
+    assert_eq!(recipients(&reminders), digits(&[1, 2, 3]));
+    assert!(reminders
+        .iter()
+        .all(|m| m.next_try == eve && m.params["slot"] == slot));
     let told = owed(&store, MessageKind::Scheduled).await;
     assert_eq!(
         recipients(&told),

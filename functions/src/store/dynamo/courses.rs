@@ -62,6 +62,7 @@ fn registration_item(
         .time("updated_at", &r.at)
         .s("arrival", arrival())
         .s("guardian_key", &slot.sk)
+        .opt_n("remind_at", r.remind_at)
         .expiring(r.expires_at.timestamp())
 }
 
@@ -143,7 +144,9 @@ fn register_items(
     items.extend(markers(db, r, code, slot, entry)?);
     if let (RegistrationStatus::Confirmed, Some(phone)) = (status, &r.reach) {
         let message = NewMessage::confirmed(code, &r.course, r.person.clone(), phone.clone());
-        items.push(super::outbox::queue(db, &message)?);
+        for m in message.and_reminder(r.remind_at, r.at.timestamp()) {
+            items.push(super::outbox::queue(db, &m)?);
+        }
     }
     Ok(items)
 }
@@ -287,27 +290,29 @@ async fn promote_first(
         )?,
     ];
     let mut writes = writes;
-    if let Some(message) = promoted_message(db, course, &waiter).await? {
+    for message in promoted_messages(db, course, &waiter).await? {
         writes.push(super::outbox::queue(db, &message)?);
     }
     Ok(Some((writes, waiter)))
 }
 
 /// The text telling the guardian of the waitlisted registration `code` of its place.
-async fn promoted_message(
+async fn promoted_messages(
     db: &Db,
     course: &CourseId,
     code: &str,
-) -> Result<Option<NewMessage>, StoreError> {
+) -> Result<Vec<NewMessage>, StoreError> {
     let key = Key::new(keys::part::REGISTRATIONS, code);
     let reg = db.get(&key).await?.ok_or(StoreError::NotFound)?;
     let malformed = |what: &str| StoreError::Backend(format!("dynamodb: a registration's {what}"));
     let code = ConfirmationCode::parse(code).map_err(|_| malformed("code"))?;
     let Some(phone) = reg.opt_str("reach").and_then(SealedPhone::from_stored) else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     let person = PersonKey::from_stored(reg.str("person")?.to_owned());
-    Ok(Some(NewMessage::promoted(&code, course, person, phone)))
+    let message = NewMessage::promoted(&code, course, person, phone);
+    let remind_at = reg.opt_num("remind_at")?;
+    Ok(message.and_reminder(remind_at, china_now().timestamp()))
 }
 
 /// The markers a registration holds besides its child guard (its guardian slot, its

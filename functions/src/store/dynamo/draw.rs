@@ -126,7 +126,7 @@ async fn settle(db: &Db, d: &Draw, rank: usize, code: &ConfirmationCode) -> Resu
         update.push_str(" REMOVE #reach");
     }
     if outcome == Outcome::Confirmed {
-        if let Some(message) = confirmed_message(db, d, code, &key).await? {
+        for message in confirmed_messages(db, d, code, &key).await? {
             items.push(super::outbox::queue(db, &message)?);
         }
     }
@@ -151,20 +151,22 @@ async fn settle(db: &Db, d: &Draw, rank: usize, code: &ConfirmationCode) -> Resu
 }
 
 /// The `CONFIRMED` text for a drawn place, if its guardian's number was kept.
-async fn confirmed_message(
+async fn confirmed_messages(
     db: &Db,
     d: &Draw,
     code: &ConfirmationCode,
     key: &Key,
-) -> Result<Option<NewMessage>, StoreError> {
+) -> Result<Vec<NewMessage>, StoreError> {
     let Some(reg) = db.get(key).await? else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     let Some(phone) = reg.opt_str("reach").and_then(SealedPhone::from_stored) else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     let person = PersonKey::from_stored(reg.str("person")?.to_owned());
-    Ok(Some(NewMessage::confirmed(code, &d.course, person, phone)))
+    let message = NewMessage::confirmed(code, &d.course, person, phone);
+    let remind_at = reg.opt_num("remind_at")?;
+    Ok(message.and_reminder(remind_at, d.drawn_at.timestamp()))
 }
 
 /// Settles every application of the draw still waiting.

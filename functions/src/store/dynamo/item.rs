@@ -55,6 +55,13 @@ impl ItemBuilder {
         }
     }
 
+    pub(super) fn opt_n(self, name: &str, v: Option<i64>) -> Self {
+        match v {
+            Some(v) => self.n(name, v),
+            None => self,
+        }
+    }
+
     /// A sealed number, when there is one to keep.
     pub(super) fn sealed(self, name: &str, v: Option<&SealedPhone>) -> Self {
         match v {

@@ -9,7 +9,7 @@ use super::item::{Item, Read};
 use super::keys::{self, part, Key, SK};
 use crate::catalogue::SlotFacts;
 use crate::domain::{PersonKey, SealedPhone};
-use crate::store::{Assignment, NewMessage, StoreError};
+use crate::store::{reminder_time, Assignment, NewMessage, StoreError};
 
 /// Queues the texts an assignment owes: to the slot township's residents with an open order
 /// of its program, or to its lecturer's nominators, who asked to hear back.
@@ -23,9 +23,11 @@ pub(super) async fn tell_residents(db: &Db, a: &Assignment) -> Result<(), StoreE
             Cond::new("#township = :t AND attribute_exists(#reach)")
                 .value(":t", super::item::s(township.as_str())),
         );
+        let eve = SlotFacts::date_of(&a.slot).and_then(reminder_time);
+        let now = a.at.timestamp();
         for (item, person, phone) in reached(db.query(&q).await?)? {
-            let message = NewMessage::scheduled(&a.slot, program, person, phone);
-            queue_once(db, part::ORDERS, &item, &message).await?;
+            let told = NewMessage::scheduled(&a.slot, program, person, phone);
+            queue_once(db, part::ORDERS, &item, &told.and_reminder(eve, now)).await?;
         }
     } else if let Some(lecturer) = &a.lecturer {
         let prefix = keys::nominations_of(lecturer);
@@ -33,7 +35,7 @@ pub(super) async fn tell_residents(db: &Db, a: &Assignment) -> Result<(), StoreE
             .filter(Cond::new("attribute_exists(#reach)"));
         for (item, person, phone) in reached(db.query(&q).await?)? {
             let message = NewMessage::lecture(&a.slot, lecturer, person, phone);
-            queue_once(db, part::NOMINATIONS, &item, &message).await?;
+            queue_once(db, part::NOMINATIONS, &item, &[message]).await?;
         }
     }
     Ok(())
@@ -51,25 +53,25 @@ fn reached(items: Vec<Item>) -> Result<Vec<(Item, PersonKey, SealedPhone)>, Stor
     Ok(out)
 }
 
-/// Queues `message` and removes the number from the item it came from, in one transaction; a
-/// message already queued (or a number already gone) leaves everything as it is.
+/// Queues `messages` and removes the number from the item they came from, in one
+/// transaction; messages already queued (or a number already gone) leave everything as it is.
 async fn queue_once(
     db: &Db,
     partition: &str,
     item: &Item,
-    message: &NewMessage,
+    messages: &[NewMessage],
 ) -> Result<(), StoreError> {
     let key = Key::new(partition, item.str(SK)?);
-    let items = vec![
-        super::outbox::queue(db, message)?,
-        expr::update(
-            &db.table,
-            &key,
-            "REMOVE #reach",
-            Values::new(),
-            Some(Cond::new("attribute_exists(#reach)")),
-        )?,
-    ];
+    let mut items = (messages.iter())
+        .map(|m| super::outbox::queue(db, m))
+        .collect::<Result<Vec<_>, _>>()?;
+    items.push(expr::update(
+        &db.table,
+        &key,
+        "REMOVE #reach",
+        Values::new(),
+        Some(Cond::new("attribute_exists(#reach)")),
+    )?);
     match db.transact(items).await? {
         Tx::Committed => Ok(()),
         // Queued already, or taken by another run meanwhile: nothing more to do.

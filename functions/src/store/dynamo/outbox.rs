@@ -28,7 +28,7 @@ pub(super) fn queue(db: &Db, message: &NewMessage) -> Result<TransactWriteItem, 
         .s("params", params_to_json(&message.params))
         .s("state", MessageState::Pending.as_str())
         .n("tries", 0)
-        .n("next_try", 0)
+        .n("next_try", message.due)
         .n("created_at", now)
         .n(keys::TTL, now + KEEP_SECS)
         .build();

@@ -96,8 +96,8 @@ pub(super) fn register(
     let token = CancelToken::random();
     tx.prepare_cached(
         "INSERT INTO registrations (code, token_hash, course, status, guardian_name, phone,
-             person, child_name, child_age, created_at, updated_at, expires_at, reach)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
+             person, child_name, child_age, created_at, updated_at, expires_at, reach, remind_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         code.as_str(),
@@ -112,10 +112,11 @@ pub(super) fn register(
         r.at.to_rfc3339(),
         r.expires_at.timestamp(),
         r.kept_reach(status).map(SealedPhone::to_stored),
+        r.remind_at,
     ])?;
     if let (RegistrationStatus::Confirmed, Some(phone)) = (status, &r.reach) {
         let message = NewMessage::confirmed(&code, &r.course, r.person.clone(), phone.clone());
-        super::outbox::queue(tx, &message)?;
+        super::outbox::queue_all(tx, &message.and_reminder(r.remind_at, r.at.timestamp()))?;
     }
     Ok(Registered {
         status,
@@ -186,16 +187,16 @@ fn cancel_row(tx: &Transaction<'_>, row: Row) -> Result<Cancellation, StoreError
     if row.status == RegistrationStatus::Confirmed {
         // The first waitlisted registration moves up: in draw order for a drawn course, else
         // the earliest (lowest id: ids follow commit order).
-        let first: Option<(i64, String, String, Option<String>)> = tx
+        let first: Option<(i64, String, String, Option<String>, Option<i64>)> = tx
             .prepare_cached(
-                "SELECT id, code, person, reach FROM registrations
+                "SELECT id, code, person, reach, remind_at FROM registrations
                  WHERE course = ?1 AND status = 'waitlisted' ORDER BY draw_rank, id LIMIT 1",
             )?
             .query_row(params![row.course], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })
             .optional()?;
-        if let Some((id, code, person, reach)) = first {
+        if let Some((id, code, person, reach, remind_at)) = first {
             tx.prepare_cached(
                 "UPDATE registrations SET status = 'confirmed', updated_at = ?2, reach = NULL
                  WHERE id = ?1",
@@ -208,7 +209,8 @@ fn cancel_row(tx: &Transaction<'_>, row: Row) -> Result<Cancellation, StoreError
             let person = PersonKey::from_stored(person);
             if let Some(phone) = reach.as_deref().and_then(SealedPhone::from_stored) {
                 let message = NewMessage::promoted(&code, &course, person, phone);
-                super::outbox::queue(tx, &message)?;
+                let now = crate::clock::china_now().timestamp();
+                super::outbox::queue_all(tx, &message.and_reminder(remind_at, now))?;
             }
             promoted = Some(code);
         }

@@ -72,7 +72,7 @@ pub(super) fn draw(tx: &Transaction<'_>, request: &DrawRequest) -> Result<Draw, 
         let status = RegistrationStatus::from_outcome(outcome);
         update.execute(params![code.as_str(), status.as_str(), i + 1, now])?;
         if status == RegistrationStatus::Confirmed {
-            tell_confirmed(tx, &request.course, code)?;
+            tell_confirmed(tx, request, code)?;
         }
     }
     // Only the waitlisted may still hear of a place: the others' numbers go.
@@ -87,19 +87,23 @@ pub(super) fn draw(tx: &Transaction<'_>, request: &DrawRequest) -> Result<Draw, 
 /// Queues `CONFIRMED` for a drawn place, if its guardian's number was kept.
 fn tell_confirmed(
     tx: &Transaction<'_>,
-    course: &CourseId,
+    request: &DrawRequest,
     code: &ConfirmationCode,
 ) -> Result<(), StoreError> {
-    let row: Option<(String, Option<String>)> = tx
-        .prepare_cached("SELECT person, reach FROM registrations WHERE code = ?1")?
-        .query_row(params![code.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+    let row: Option<(String, Option<String>, Option<i64>)> = tx
+        .prepare_cached("SELECT person, reach, remind_at FROM registrations WHERE code = ?1")?
+        .query_row(params![code.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
-    let Some((person, Some(reach))) = row else {
+    let Some((person, Some(reach), remind_at)) = row else {
         return Ok(());
     };
     if let Some(phone) = SealedPhone::from_stored(&reach) {
         let person = PersonKey::from_stored(person);
-        super::outbox::queue(tx, &NewMessage::confirmed(code, course, person, phone))?;
+        let message = NewMessage::confirmed(code, &request.course, person, phone);
+        let at = request.at.timestamp();
+        super::outbox::queue_all(tx, &message.and_reminder(remind_at, at))?;
     }
     Ok(())
 }

@@ -9,13 +9,18 @@ use crate::store::{
     MessageKind, MessageState, NewMessage, QueuedMessage, Settled, StoreError, KEEP_SECS,
 };
 
-/// Queues `message` unless its key is queued already; due at once.
+/// Queues each of `messages` (a text and its reminder) unless its key is queued already.
+pub(super) fn queue_all(tx: &Transaction<'_>, messages: &[NewMessage]) -> Result<(), StoreError> {
+    messages.iter().try_for_each(|m| queue(tx, m))
+}
+
+/// Queues `message` unless its key is queued already; due from its `due`.
 pub(super) fn queue(tx: &Transaction<'_>, message: &NewMessage) -> Result<(), StoreError> {
     let now = crate::clock::china_now().timestamp();
     tx.prepare_cached(
         "INSERT OR IGNORE INTO outbox
              (key, kind, person, phone, recipient, params, state, next_try, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8)",
     )?
     .execute(params![
         message.key,
@@ -24,6 +29,7 @@ pub(super) fn queue(tx: &Transaction<'_>, message: &NewMessage) -> Result<(), St
         message.phone.to_stored(),
         message.phone.masked(),
         params_to_json(&message.params),
+        message.due,
         now
     ])?;
     Ok(())

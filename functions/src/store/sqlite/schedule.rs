@@ -9,7 +9,8 @@ use super::{count, demand, parse_id, parse_time};
 use crate::catalogue::SlotFacts;
 use crate::domain::{PersonKey, ProgramId, SealedPhone, SlotId, TownshipId};
 use crate::store::{
-    Assignment, AssignmentSource, NewMessage, OrderDemand, Performance, StoreError, Time,
+    reminder_time, Assignment, AssignmentSource, NewMessage, OrderDemand, Performance, StoreError,
+    Time,
 };
 
 fn malformed(what: &str) -> StoreError {
@@ -134,13 +135,10 @@ fn tell_residents(tx: &Transaction<'_>, a: &Assignment) -> Result<(), StoreError
              AND closed_at IS NULL AND reach IS NOT NULL ORDER BY rowid",
             params![program.as_str(), township.as_str()],
         )?;
+        let eve = SlotFacts::date_of(&a.slot).and_then(reminder_time);
         for (row, person, phone) in waiting {
-            queue_once(
-                tx,
-                "orders",
-                row,
-                &NewMessage::scheduled(&a.slot, program, person, phone),
-            )?;
+            let told = NewMessage::scheduled(&a.slot, program, person, phone);
+            queue_once(tx, "orders", row, &told.and_reminder(eve, a.at.timestamp()))?;
         }
     } else if let Some(lecturer) = &a.lecturer {
         let waiting = reached(
@@ -151,7 +149,7 @@ fn tell_residents(tx: &Transaction<'_>, a: &Assignment) -> Result<(), StoreError
         )?;
         for (row, person, phone) in waiting {
             let message = NewMessage::lecture(&a.slot, lecturer, person, phone);
-            queue_once(tx, "nominations", row, &message)?;
+            queue_once(tx, "nominations", row, &[message])?;
         }
     }
     Ok(())
@@ -182,14 +180,15 @@ fn reached(
         .collect())
 }
 
-/// Queues `message` and erases the number of the row it came from: it waits for nothing else.
+/// Queues `messages` and erases the number of the row they came from: it waits for nothing
+/// else.
 fn queue_once(
     tx: &Transaction<'_>,
     table: &str,
     row: i64,
-    message: &NewMessage,
+    messages: &[NewMessage],
 ) -> Result<(), StoreError> {
-    super::outbox::queue(tx, message)?;
+    super::outbox::queue_all(tx, messages)?;
     let sql = format!("UPDATE {table} SET reach = NULL WHERE rowid = ?1");
     tx.prepare_cached(&sql)?.execute(params![row])?;
     Ok(())

@@ -239,6 +239,7 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE nominations ADD COLUMN reach TEXT;
     ALTER TABLE wishes ADD COLUMN reach TEXT;
     ALTER TABLE registrations ADD COLUMN reach TEXT;
+    ALTER TABLE registrations ADD COLUMN remind_at INTEGER;
     ALTER TABLE outbox ADD COLUMN recipient TEXT NOT NULL DEFAULT '';
     UPDATE outbox SET recipient = substr(phone, 1, 3) || '****' || substr(phone, 8)
         WHERE phone IS NOT NULL;
