@@ -227,6 +227,10 @@ pub struct QueuedMessage {
     /// Seconds since the epoch: not before then.
     pub next_try: i64,
     pub error: Option<String>,
+    /// Seconds since the epoch: when it was queued.
+    pub created_at: i64,
+    /// Seconds since the epoch: when a sender last recorded what came of it.
+    pub settled_at: Option<i64>,
 }
 
 /// What came of sending a claimed message.

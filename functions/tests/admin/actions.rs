@@ -282,7 +282,7 @@ async fn one_of_each(app: &App) {
 async fn exports_open_in_excel_and_only_registrations_carry_phones() {
     let app = app();
     one_of_each(&app).await;
-    for name in ["orders", "nominations", "registrations"] {
+    for name in ["orders", "nominations", "registrations", "messages"] {
         let answer = app
             .admin(Method::GET, &format!("/api/admin/export/{name}.csv"), None)
             .await;

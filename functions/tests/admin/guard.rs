@@ -37,8 +37,10 @@ pub fn routes() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
         (Method::GET, "/api/admin/export/orders.csv", None),
         (Method::GET, "/api/admin/export/nominations.csv", None),
         (Method::GET, "/api/admin/export/registrations.csv", None),
+        (Method::GET, "/api/admin/export/messages.csv", None),
         (Method::GET, "/api/admin/log", None),
         (Method::GET, "/api/admin/helpers", None),
+        (Method::GET, "/api/admin/messages", None),
         (
             Method::POST,
             "/api/admin/people/export",

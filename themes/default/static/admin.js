@@ -228,6 +228,36 @@
     });
   }
 
+  /* The latest texts to residents: a failed one says so in words, not by colour alone. */
+  function messageRow(m) {
+    var failed = m.state === "failed";
+    var state = failed ? el("strong", { text: "✗ " + m.state_name }) : m.state_name;
+    return el("tr", { "class": failed ? "failed" : "" },
+      el("td", { text: (m.created_at || "").slice(0, 16).replace("T", " ") }),
+      el("td", { text: m.kind_name + "：" + m.subject }),
+      el("td", { text: m.to }),
+      el("td", {}, state),
+      el("td", { text: String(m.tries) }),
+      el("td", { text: m.error || "" }));
+  }
+
+  function loadMessages() {
+    return json("GET", "messages").then(function (data) {
+      var box = $("messages");
+      box.textContent = "";
+      if (!data.messages.length) { box.appendChild(el("p", { text: "还没有短信。" })); return; }
+      var failed = data.messages.filter(function (m) { return m.state === "failed"; }).length;
+      var head = el("tr", {});
+      ["排队时间", "短信", "手机号码", "状态", "尝试次数", "错误"].forEach(function (t) {
+        head.appendChild(el("th", { scope: "col", text: t }));
+      });
+      var body = el("tbody");
+      data.messages.forEach(function (m) { body.appendChild(messageRow(m)); });
+      var caption = "最近 " + data.messages.length + " 条短信" + (failed ? "，其中 " + failed + " 条未能发送" : "");
+      box.appendChild(el("table", {}, el("caption", { text: caption }), el("thead", {}, head), body));
+    });
+  }
+
   /* Lottery courses (from catalogue.json): a witness field and a draw button each. */
   function loadDraws() {
     return loadCatalogue().then(function (c) {
@@ -334,7 +364,7 @@
   }
 
   function refresh() {
-    return Promise.all([loadWishes(), loadSlots(), loadDraws(), loadHelpers(), loadLog(), loadAccounts()]).catch(fail);
+    return Promise.all([loadWishes(), loadSlots(), loadDraws(), loadHelpers(), loadMessages(), loadLog(), loadAccounts()]).catch(fail);
   }
 
   /* Shows the parts the role may use. */

@@ -1,6 +1,6 @@
-//! `GET /api/admin/export/{orders,nominations,registrations}.csv`: staff's spreadsheets.
-//! Only the registrations carry phone numbers (staff call guardians back); every download is
-//! recorded in the action log.
+//! `GET /api/admin/export/{orders,nominations,registrations,messages}.csv`: staff's
+//! spreadsheets. Only the registrations carry phone numbers (staff call guardians back); the
+//! texts to residents show them masked; every download is recorded in the action log.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -126,8 +126,11 @@ async fn export(state: &ApiState, name: &str) -> Result<(Csv, usize), ApiError> 
         }
         "registrations" => (store.export_registrations().await.map_err(fail))
             .map(|r| (registrations(&c, &r), r.len())),
+        "messages" => {
+            (super::messages::latest(state).await).map(|r| (super::messages::csv(&r), r.len()))
+        }
         _ => Err(ApiError::not_found(
-            "可以导出的只有 orders.csv、nominations.csv 和 registrations.csv。",
+            "可以导出的只有 orders.csv、nominations.csv、registrations.csv 和 messages.csv。",
         )),
     }
 }

@@ -1,8 +1,9 @@
 //! The staff API under `/api/admin/`, behind a staff account's session or the bearer token:
 //! answer and hide wishes, pin and unpin slots, mark them done, run the planner, export CSV,
-//! read the action log and each village helper's proxy submissions, hand over or erase one person's data on their request, and draw a
-//! lottery course; admin accounts also manage the accounts. Every change is recorded in the
-//! action log with who did it, and changes the site shows call the `on_change` hook.
+//! read the action log, each village helper's proxy submissions and the texts sent to
+//! residents, hand over or erase one person's data on their request, and draw a lottery
+//! course; admin accounts also manage the accounts. Every change is recorded in the action
+//! log with who did it, and changes the site shows call the `on_change` hook.
 
 mod accounts;
 mod auth;
@@ -11,6 +12,7 @@ mod draw;
 mod export;
 mod helpers;
 mod log;
+mod messages;
 mod people;
 mod plan;
 mod slots;
@@ -67,6 +69,7 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
         Endpoint::get("/api/admin/export/{file}", export::download),
         Endpoint::get("/api/admin/log", log::list),
         Endpoint::get("/api/admin/helpers", helpers::list),
+        Endpoint::get("/api/admin/messages", messages::list),
         Endpoint::post("/api/admin/people/export", people::export),
         Endpoint::post("/api/admin/people/forget", people::forget),
     ]

@@ -76,6 +76,8 @@ pub async fn a_message_is_claimed_once_and_settling_erases_the_number(store: Sha
     let again = store.due_messages(500, 10).await.unwrap();
     assert_eq!((again.len(), again[0].tries), (1, 1));
     assert!(again[0].phone.is_some(), "kept for the retry");
+    assert_eq!(again[0].settled_at, Some(100));
+    assert!(again[0].created_at > 0, "staff see when it was queued");
     assert!(store.claim_message(&key).await.unwrap());
     store
         .settle_message(&key, Settled::Sent, 600)
@@ -84,6 +86,7 @@ pub async fn a_message_is_claimed_once_and_settling_erases_the_number(store: Sha
     let recent = store.messages(10).await.unwrap();
     assert_eq!((recent[0].state, recent[0].tries), (MessageState::Sent, 2));
     assert_eq!(recent[0].phone, None, "the number goes once it is sent");
+    assert_eq!(recent[0].settled_at, Some(600));
     assert!(
         !store.claim_message(&key).await.unwrap(),
         "a sent message is never claimed"

@@ -48,6 +48,8 @@ fn message(item: &Item) -> Result<QueuedMessage, StoreError> {
         tries: u32::try_from(item.num("tries")?).unwrap_or(u32::MAX),
         next_try: item.num("next_try")?,
         error: item.opt_str("error").map(str::to_owned),
+        created_at: item.num_or_zero("created_at")?,
+        settled_at: item.opt_num("settled_at")?,
     })
 }
 

@@ -35,7 +35,8 @@ pub(super) fn queue(tx: &Transaction<'_>, message: &NewMessage) -> Result<(), St
     Ok(())
 }
 
-const COLUMNS: &str = "key, kind, person, phone, params, state, tries, next_try, error, recipient";
+const COLUMNS: &str =
+    "key, kind, person, phone, params, state, tries, next_try, error, recipient, created_at, settled_at";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueuedMessage, String, String)> {
     let phone: Option<String> = r.get(3)?;
@@ -50,6 +51,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(QueuedMessage, String, String
         tries: r.get(6)?,
         next_try: r.get(7)?,
         error: r.get(8)?,
+        created_at: r.get(10)?,
+        settled_at: r.get(11)?,
     };
     Ok((message, r.get(1)?, r.get(5)?))
 }
