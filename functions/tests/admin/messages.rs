@@ -5,7 +5,7 @@
 use axum::http::{header, Method, StatusCode};
 use serde_json::{json, Value};
 
-use diandan_functions::store::Settled;
+use diandan_functions::store::{MessageKind, Settled};
 
 use super::support::{app, App};
 
@@ -24,7 +24,14 @@ async fn one_waiting_one_failed(app: &App) {
         assert!(answer.status.is_success(), "{}", answer.body);
     }
     let queued = app.store.messages(10).await.unwrap();
-    assert_eq!(queued.len(), 2, "{queued:?}");
+    assert_eq!(
+        queued.len(),
+        4,
+        "two places and their reminders: {queued:?}"
+    );
+    let queued: Vec<_> = (queued.into_iter())
+        .filter(|m| m.kind == MessageKind::Confirmed)
+        .collect();
     let refused = (queued.iter().find(|m| m.to == "137****1111")).expect("the second text");
     assert!(app.store.claim_message(&refused.key).await.unwrap());
     let failed = Settled::Failed {
@@ -53,7 +60,10 @@ async fn person_keys(app: &App) -> Vec<String> {
 }
 
 fn by_number<'a>(messages: &'a [Value], to: &str) -> &'a Value {
-    (messages.iter().find(|m| m["to"] == to)).unwrap_or_else(|| panic!("{to} in {messages:?}"))
+    (messages
+        .iter()
+        .find(|m| m["to"] == to && m["kind"] == "CONFIRMED"))
+    .unwrap_or_else(|| panic!("{to} in {messages:?}"))
 }
 
 #[tokio::test]
@@ -66,7 +76,7 @@ async fn staff_see_each_text_with_its_state_and_a_masked_number() {
     assert_private(&answer.body, &person_keys(&app).await);
     let data = answer.json();
     let messages = data["messages"].as_array().expect("a list");
-    assert_eq!(messages.len(), 2);
+    assert_eq!(messages.len(), 4, "two places and their reminders");
 
     let waiting = by_number(messages, "139****6666");
     assert_eq!(waiting["kind"], "CONFIRMED");
@@ -107,12 +117,17 @@ async fn messages_csv_has_the_same_rows_and_no_full_number() {
         .split("\r\n")
         .filter(|l| !l.is_empty())
         .collect();
-    assert_eq!(lines.len(), 3, "{}", answer.body);
-    let failed = (lines.iter().find(|l| l.contains("137****1111"))).expect("the failed row");
+    assert_eq!(lines.len(), 5, "{}", answer.body);
+    let told = |n: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(n) && l.contains("报名成功"))
+    };
+    let failed = told("137****1111").expect("the failed row");
     for cell in ["报名成功", "少儿剪纸暑期班", "未能发送", ",1,", ERROR] {
         assert!(failed.contains(cell), "{cell} in {failed}");
     }
-    let waiting = (lines.iter().find(|l| l.contains("139****6666"))).expect("the waiting row");
+    let waiting = told("139****6666").expect("the waiting row");
     assert!(waiting.contains("待发送"), "{waiting}");
     let log = app.store.actions(10).await.unwrap();
     assert!(log
