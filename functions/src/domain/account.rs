@@ -88,6 +88,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Staff, Role::Helper];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",

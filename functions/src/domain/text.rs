@@ -60,6 +60,7 @@ fn clean(raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, T
 pub struct Text<const MIN: usize, const MAX: usize>(String);
 
 impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
+    pub const MIN_CHARS: usize = MIN;
     pub const MAX_CHARS: usize = MAX;
 
     pub fn parse(raw: &str) -> Result<Self, TextError> {
@@ -113,10 +114,11 @@ impl std::fmt::Debug for PersonName {
 }
 
 impl PersonName {
+    pub const MIN_CHARS: usize = 1;
     pub const MAX_CHARS: usize = 20;
 
     pub fn parse(raw: &str) -> Result<Self, TextError> {
-        clean(raw, 1, Self::MAX_CHARS, false).map(Self)
+        clean(raw, Self::MIN_CHARS, Self::MAX_CHARS, false).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -184,10 +186,16 @@ fn small_number(raw: &str, suffix: char) -> Result<u32, NumberError> {
 pub struct Stars(u8);
 
 impl Stars {
+    pub const MIN: u8 = 1;
+    pub const MAX: u8 = 5;
+
     pub fn new(n: u32) -> Result<Self, NumberError> {
         match u8::try_from(n) {
-            Ok(n @ 1..=5) => Ok(Self(n)),
-            _ => Err(NumberError::OutOfRange { min: 1, max: 5 }),
+            Ok(n @ Self::MIN..=Self::MAX) => Ok(Self(n)),
+            _ => Err(NumberError::OutOfRange {
+                min: Self::MIN,
+                max: Self::MAX,
+            }),
         }
     }
 
@@ -206,13 +214,14 @@ impl Stars {
 pub struct ChildAge(u8);
 
 impl ChildAge {
+    pub const MIN: u8 = 0;
     pub const MAX: u8 = 18;
 
     pub fn new(n: u32) -> Result<Self, NumberError> {
         match u8::try_from(n) {
-            Ok(n) if n <= Self::MAX => Ok(Self(n)),
+            Ok(n @ Self::MIN..=Self::MAX) => Ok(Self(n)),
             _ => Err(NumberError::OutOfRange {
-                min: 0,
+                min: Self::MIN,
                 max: Self::MAX,
             }),
         }

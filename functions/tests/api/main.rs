@@ -4,6 +4,7 @@ mod attacker;
 mod bad_input;
 mod courses;
 mod demand;
+mod documented;
 mod guardian;
 mod limits;
 mod lottery;
