@@ -182,3 +182,80 @@ fn a_title_edit_in_a_sharded_search_index_rewrites_only_the_shards_that_hold_it(
     fresh.sort();
     assert!(after == fresh, "the index differs from a fresh build's");
 }
+
+/// Sets the time of every content file an hour back, as files are between an editor's
+/// sessions: settled enough for the build's memo to remember them.
+fn age_content(root: &Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for e in walkdir::WalkDir::new(root.join("content")) {
+        let e = e.unwrap();
+        if e.file_type().is_file() {
+            let file = std::fs::File::options().write(true).open(e.path()).unwrap();
+            file.set_modified(then).unwrap();
+        }
+    }
+}
+
+#[test]
+fn edits_taken_through_the_memo_or_past_a_damaged_one_equal_a_fresh_build() {
+    let dir = sample();
+    let (root, out) = (dir.path(), dir.path().join("public"));
+    let memo = root.join(".public.memo");
+    age_content(root);
+    build(root, &out);
+    let remembered = std::fs::read_to_string(&memo).unwrap();
+    assert!(
+        remembered.contains("minju-chenjinggu"),
+        "the memo holds the programs"
+    );
+
+    // A body, then a title and a lecturer, each edit built from the memo's parsed files.
+    let program = "content/programs/minju-chenjinggu.md";
+    edit(
+        root,
+        program,
+        "## 大家为什么爱点",
+        "## 大家为什么爱点\n\n又改了一段。",
+    );
+    let body = build(root, &out);
+    assert_eq!(count(&body, "written"), 1, "{body}");
+    same_as_fresh_build(root, &out);
+    assert_eq!(
+        std::fs::read_to_string(&memo).unwrap(),
+        remembered,
+        "a one-file edit leaves the memo as it was"
+    );
+    edit(
+        root,
+        program,
+        "title: 闽剧《陈靖姑》选段",
+        "title: 闽剧《陈靖姑》精选",
+    );
+    let lecturers = std::fs::read_dir(root.join("content/lecturers")).unwrap();
+    let lecturer = lecturers.map(|e| e.unwrap().path()).next().unwrap();
+    let text = std::fs::read_to_string(&lecturer).unwrap();
+    std::fs::write(&lecturer, format!("{text}\n新的一段介绍。\n")).unwrap();
+    build(root, &out);
+    same_as_fresh_build(root, &out);
+
+    // A memo cut short (a torn write), with one word changed in an item it holds (it would
+    // still parse), or not a memo at all, is ignored as a whole.
+    let whole = std::fs::read(&memo).unwrap();
+    let reworded = String::from_utf8(whole.clone())
+        .unwrap()
+        .replacen("闽剧", "越剧", 1);
+    for damaged in [
+        whole[..whole.len() / 2].to_vec(),
+        reworded.into_bytes(),
+        b"not a memo".to_vec(),
+    ] {
+        assert_ne!(damaged, whole);
+        std::fs::write(&memo, damaged).unwrap();
+        edit(root, program, "精选", "选段");
+        build(root, &out);
+        same_as_fresh_build(root, &out);
+        edit(root, program, "选段", "精选");
+        build(root, &out);
+        same_as_fresh_build(root, &out);
+    }
+}

@@ -1,6 +1,7 @@
 //! `kill -9` of `diandan build` while it renders, writes and moves a large synthetic catalogue
 //! over the previous site, and while it rebuilds after a one-program edit (the page cache's
-//! path): every page in the output is whole, the previous version or the new one; until the
+//! path, and the memo's: parsed files taken from it, and a torn memo ignored and written
+//! again): every page in the output is whole, the previous version or the new one; until the
 //! build's journal is written the output is the previous site byte for byte; the next build
 //! completes and equals a fresh one.
 
@@ -134,6 +135,26 @@ fn kill_build_at(root: &Path, out: &Path, moment: Moment) -> Killed {
     killed
 }
 
+/// Sets the time of every content file an hour back, as files are between an editor's
+/// sessions: settled enough for the build's memo to remember them.
+fn age_content(root: &Path) {
+    let then = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for e in walkdir::WalkDir::new(root.join("content")) {
+        let e = e.unwrap();
+        if e.file_type().is_file() {
+            let file = std::fs::File::options().write(true).open(e.path());
+            file.unwrap().set_modified(then).unwrap();
+        }
+    }
+}
+
+/// Cuts a file to half its length, if it is there.
+fn tear(path: &Path) {
+    if let Ok(bytes) = std::fs::read(path) {
+        std::fs::write(path, &bytes[..bytes.len() / 2]).unwrap();
+    }
+}
+
 fn sibling(out: &Path, suffix: &str) -> PathBuf {
     out.with_file_name(format!(".public.{suffix}"))
 }
@@ -245,19 +266,28 @@ pub fn a_killed_build_leaves_the_previous_site_and_the_next_build_finishes() {
         "no kill landed while the build was writing; make the catalogue larger"
     );
 
-    // One program's text: the page cache lets the build render and write that page alone.
+    // One program's text: the page cache lets the build render and write that page alone, and
+    // the memo spares it parsing the other files. Before each killed build the memo is torn,
+    // as a write cut short would leave it: that build must ignore it and write a new one,
+    // and may be killed while it does.
     old();
+    age_content(&root);
+    build_to_end(&root, &out);
     let program = synth::first_program(&root);
     let text = std::fs::read_to_string(&program).unwrap();
     let before = || std::fs::write(&program, &text).unwrap();
-    let after = || std::fs::write(&program, format!("{text}\n改过的一段。\n")).unwrap();
+    let memo = sibling(&out, "memo");
+    let after = || {
+        std::fs::write(&program, format!("{text}\n改过的一段。\n")).unwrap();
+        tear(&memo);
+    };
     before();
     let previous = fresh_tree(&root, &scratch);
     after();
     let next = fresh_tree(&root, &scratch);
     assert_eq!(differences(&previous, &next).len(), 1, "one page changes");
-    let moments =
-        [0, 20, 50, 100, 200, 400].map(|ms| Moment::AfterStart(Duration::from_millis(ms)));
+    let moments = [0, 20, 50, 100, 200, 400, 700, 1000]
+        .map(|ms| Moment::AfterStart(Duration::from_millis(ms)));
     let site = Sites {
         root,
         out,

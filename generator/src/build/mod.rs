@@ -18,9 +18,11 @@ use crate::render::{self, pages, search, MemorySink, Sink, Site, Theme, Views};
 
 pub mod edit;
 pub mod fingerprint;
+pub mod memo;
 pub mod page_cache;
 
 use edit::{Good, State};
+use memo::{Fresh, Memo};
 use page_cache::PageCache;
 
 /// What a build needs to know besides the content.
@@ -83,22 +85,101 @@ pub fn recipe(
     sink: &dyn Sink,
     reuse: Option<&PageCache>,
 ) -> Result<(State, Rendered), BuildError> {
-    let loaded = load(&opts.root)?;
+    let m = make(opts, source, None)?;
+    let mut rendered = render(&m.views, &m.loaded, &m.cat, &m.theme, &m.index, sink, reuse)?;
+    rendered.images = images(&opts.root, sink)?;
+    let good = Good::new(m.data, m.cat, m.views, m.index, &rendered);
+    let state = State::new(opts.clone(), m.loaded, m.theme, good);
+    Ok((state, rendered))
+}
+
+/// Everything the pages are made from.
+struct Made {
+    loaded: Loaded,
+    /// With a memo: what the load saw, for the next memo.
+    seen: Option<content::memo::Seen>,
+    theme: Theme,
+    cat: Catalogue,
+    data: StoreData,
+    views: Views,
+    index: search::Index,
+    /// How much was made afresh with a memo.
+    fresh: Fresh,
+}
+
+/// The steps before rendering; with `memo`, what it holds is taken instead of made again.
+fn make(
+    opts: &BuildOptions,
+    source: &dyn DataSource,
+    memo: Option<Memo>,
+) -> Result<Made, BuildError> {
+    let mut fresh = Fresh::default();
+    let (loaded, seen, memo) = match memo {
+        Some(mut memo) => {
+            let parsed = std::mem::take(&mut memo.parsed);
+            let (loaded, seen) = load_with(&opts.root, parsed)?;
+            (loaded, Some(seen), memo)
+        }
+        None => (load(&opts.root)?, None, Memo::default()),
+    };
+    fresh.parsed = seen.as_ref().map_or(0, |s| s.parsed);
     let theme = theme(&opts.root)?;
     let cat = catalogue(&loaded);
     let data = store_snapshot(source, &cat)?;
-    let views = views(&loaded, &cat, &data, opts.today);
-    let index = search_index(&views);
-    let mut rendered = render(&views, &loaded, &cat, &theme, &index, sink, reuse)?;
-    rendered.images = images(&opts.root, sink)?;
-    let good = Good::new(data, cat, views, index, &rendered);
-    let state = State::new(opts.clone(), loaded, theme, good);
-    Ok((state, rendered))
+    let mut views = views(&loaded, &cat, &data, opts.today, &memo.made);
+    if let Some(earlier) = memo.open.as_ref().filter(|_| data.read_at.is_some()) {
+        views.open.keep_time(earlier);
+    }
+    fresh.open = data.read_at.is_some() && memo.open != Some(views.open.read_at());
+    let index = match memo.index {
+        Some((count, entries)) => {
+            let (index, made) =
+                info_span!("search").in_scope(|| search::Index::reusing(count, entries, &views));
+            fresh.entries = made;
+            index
+        }
+        None => {
+            let index = search_index(&views);
+            fresh.entries = index.entries().len();
+            index
+        }
+    };
+    if seen.is_some() {
+        tracing::info!(
+            parsed = fresh.parsed,
+            search_entries = fresh.entries,
+            "made afresh beside the memo"
+        );
+    }
+    Ok(Made {
+        loaded,
+        seen,
+        theme,
+        cat,
+        data,
+        views,
+        index,
+        fresh,
+    })
 }
 
 /// Load and validate: every content file read and parsed, then checked as a whole.
 pub fn load(root: &Path) -> Result<Loaded, BuildError> {
     let loaded = info_span!("load").in_scope(|| content::load(root));
+    valid(loaded)
+}
+
+/// [`load`], taking from `memo` the item files that did not change since it was made.
+pub fn load_with(
+    root: &Path,
+    memo: content::memo::Parsed,
+) -> Result<(Loaded, content::memo::Seen), BuildError> {
+    let (loaded, seen) = info_span!("load").in_scope(|| content::load_with(root, memo));
+    Ok((valid(loaded)?, seen))
+}
+
+/// The loaded content if it validates.
+fn valid(loaded: Loaded) -> Result<Loaded, BuildError> {
     let problems = info_span!("validate").in_scope(|| content::validate(&loaded));
     if problems.is_empty() {
         Ok(loaded)
@@ -124,9 +205,15 @@ pub fn store_snapshot(source: &dyn DataSource, cat: &Catalogue) -> Result<StoreD
         .map_err(BuildError::Store)
 }
 
-/// Every view the templates draw from, made once.
-pub fn views(loaded: &Loaded, cat: &Catalogue, data: &StoreData, today: NaiveDate) -> Views {
-    info_span!("views").in_scope(|| Views::new(&loaded.content, cat, data, today))
+/// Every view the templates draw from, made once; `made` holds bodies already rendered.
+pub fn views(
+    loaded: &Loaded,
+    cat: &Catalogue,
+    data: &StoreData,
+    today: NaiveDate,
+    made: &render::markdown::Made,
+) -> Views {
+    info_span!("views").in_scope(|| Views::new(&loaded.content, cat, data, today, made))
 }
 
 /// The search index: every program, lecturer, course and township with its pinyin.
@@ -264,7 +351,18 @@ pub fn build(
     let writer = Writer::open(out).map_err(failed)?;
     let header = page_cache::header(&opts.root);
     let cache = PageCache::load(out, header);
-    let (_, rendered) = recipe(opts, source, &writer, cache.as_ref())?;
+    let memo = info_span!("memo").in_scope(|| Memo::load(out));
+    let m = make(opts, source, Some(memo))?;
+    let mut rendered = render(
+        &m.views,
+        &m.loaded,
+        &m.cat,
+        &m.theme,
+        &m.index,
+        &writer,
+        cache.as_ref(),
+    )?;
+    rendered.images = images(&opts.root, &writer)?;
     let stats = write(out, writer, cache).map_err(failed)?;
     let files = rendered.paths.len() + rendered.images.len();
     let pages = rendered
@@ -273,6 +371,7 @@ pub fn build(
         .filter(|p| p.ends_with(".html"))
         .count();
     PageCache::save(out, header, &rendered);
+    save_memo(out, &m);
     if let Some(p) = print {
         fingerprint::remember(out, p, pages, files);
     }
@@ -284,6 +383,25 @@ pub fn build(
         elapsed: started.elapsed(),
         unchanged: false,
     })
+}
+
+/// Writes the memo again if it fell behind ([`memo`]).
+fn save_memo(out: &Path, m: &Made) {
+    let Some(seen) = m.seen.as_ref().filter(|_| m.fresh.stale()) else {
+        return;
+    };
+    info_span!("memo").in_scope(|| {
+        memo::save(
+            out,
+            &memo::Sources {
+                loaded: &m.loaded,
+                seen,
+                views: &m.views,
+                index: &m.index,
+                store: m.data.read_at.is_some(),
+            },
+        )
+    });
 }
 
 /// The write step: the staged files move into place. The page cache is dropped first, so a

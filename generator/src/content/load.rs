@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use walkdir::WalkDir;
 
 use super::diagnostic::Diagnostic;
+use super::memo::{Items, Parsed, Seen, Stamp};
 use super::model::*;
 use super::source::Source;
 
@@ -24,17 +25,39 @@ pub struct Loaded {
 
 /// Reads and parses everything under `root/content`.
 pub fn load(root: &Path) -> Loaded {
-    let mut problems = Vec::new();
-    let mut broken = BTreeSet::new();
-    let (site, site_origin) = load_site(root, &mut problems);
-    let townships = load_townships(root, &mut problems);
-    let programs = load_items::<ProgramMeta, _>(root, "programs", &mut problems, &mut broken);
-    let lecturers = load_items::<LecturerMeta, _>(root, "lecturers", &mut problems, &mut broken);
-    let courses = load_items::<CourseMeta, _>(root, "courses", &mut problems, &mut broken);
-    let pages = load_items::<PageMeta, _>(root, "pages", &mut problems, &mut broken);
+    load_from(root, None).0
+}
+
+/// [`load`], taking the item files whose stamp is unchanged from `memo` instead of reading
+/// them; says what it saw, for the next memo. The result is what [`load`] gives.
+pub fn load_with(root: &Path, memo: Parsed) -> (Loaded, Seen) {
+    let (loaded, seen) = load_from(root, Some(memo));
+    (loaded, seen.unwrap_or_default())
+}
+
+fn load_from(root: &Path, memo: Option<Parsed>) -> (Loaded, Option<Seen>) {
+    let mut l = Loading {
+        root,
+        problems: Vec::new(),
+        broken: BTreeSet::new(),
+        seen: memo.as_ref().map(|_| Seen::default()),
+    };
+    let mut memo = memo.unwrap_or_default();
+    let (site, site_origin) = load_site(root, &mut l.problems);
+    let townships = load_townships(root, &mut l.problems);
+    let programs = l.items::<ProgramMeta, _>("programs", &mut memo.programs);
+    let lecturers = l.items::<LecturerMeta, _>("lecturers", &mut memo.lecturers);
+    let courses = l.items::<CourseMeta, _>("courses", &mut memo.courses);
+    let pages = l.items::<PageMeta, _>("pages", &mut memo.pages);
+    let Loading {
+        mut problems,
+        broken,
+        seen,
+        ..
+    } = l;
     let months = load_months(root, &mut problems);
     problems.extend(super::links::outside_root(root));
-    Loaded {
+    let loaded = Loaded {
         content: Content {
             site,
             site_origin,
@@ -47,7 +70,8 @@ pub fn load(root: &Path) -> Loaded {
         },
         problems,
         broken,
-    }
+    };
+    (loaded, seen)
 }
 
 fn load_site(root: &Path, problems: &mut Vec<Diagnostic>) -> (SiteConfig, Origin) {
@@ -119,32 +143,75 @@ pub(super) fn stem(rel: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn load_items<M, Id>(
-    root: &Path,
-    dir: &str,
-    problems: &mut Vec<Diagnostic>,
-    broken: &mut BTreeSet<String>,
-) -> Vec<Item<Id, M>>
-where
-    M: DeserializeOwned + Send,
-    Id: TryFrom<String> + Send,
-    Id::Error: std::fmt::Display,
-{
-    let results: Vec<Result<Item<Id, M>, (String, Diagnostic)>> = files_in(root, dir, "md")
-        .into_par_iter()
-        .map(|rel| load_item(root, rel).map_err(|(d, rel)| (stem(&rel), d)))
-        .collect();
-    let mut items = Vec::with_capacity(results.len());
-    for r in results {
-        match r {
-            Ok(item) => items.push(item),
-            Err((id, d)) => {
-                broken.insert(format!("{dir}/{id}"));
-                problems.push(d);
+/// A load under way: what it found so far.
+struct Loading<'a> {
+    root: &'a Path,
+    problems: Vec<Diagnostic>,
+    broken: BTreeSet<String>,
+    /// With a memo: every item file's stamp and how many were parsed.
+    seen: Option<Seen>,
+}
+
+impl Loading<'_> {
+    /// The items of `content/<dir>`; with a memo ([`Loading::seen`]), those whose file has
+    /// the stamp `memo` has for it are taken from there.
+    fn items<M, Id>(&mut self, dir: &str, memo: &mut Items<Item<Id, M>>) -> Vec<Item<Id, M>>
+    where
+        M: DeserializeOwned + Send,
+        Id: TryFrom<String> + Send,
+        Id::Error: std::fmt::Display,
+    {
+        let root = self.root;
+        let files = files_in(root, dir, "md");
+        let todo: Vec<(PathBuf, Option<Item<Id, M>>)> = match &mut self.seen {
+            None => files.into_iter().map(|rel| (rel, None)).collect(),
+            Some(seen) => known(root, files, memo, seen),
+        };
+        let results: Vec<Result<Item<Id, M>, (String, Diagnostic)>> = todo
+            .into_par_iter()
+            .map(|(rel, known)| match known {
+                Some(item) => Ok(item),
+                None => load_item(root, rel).map_err(|(d, rel)| (stem(&rel), d)),
+            })
+            .collect();
+        let mut items = Vec::with_capacity(results.len());
+        for r in results {
+            match r {
+                Ok(item) => items.push(item),
+                Err((id, d)) => {
+                    self.broken.insert(format!("{dir}/{id}"));
+                    self.problems.push(d);
+                }
             }
         }
+        items
     }
-    items
+}
+
+/// Each file with its item from `memo` if the file's stamp is the one the memo has; the
+/// stamps and the number of files left to parse go to `seen`.
+fn known<T: Send>(
+    root: &Path,
+    files: Vec<PathBuf>,
+    memo: &mut Items<T>,
+    seen: &mut Seen,
+) -> Vec<(PathBuf, Option<T>)> {
+    let stamps: Vec<Option<Stamp>> = files
+        .par_iter()
+        .map(|rel| Stamp::of(&root.join(rel)))
+        .collect();
+    let mut out = Vec::with_capacity(files.len());
+    for (rel, stamp) in files.into_iter().zip(stamps) {
+        let hit = (memo.remove(&rel))
+            .filter(|(was, _)| Some(*was) == stamp)
+            .map(|(_, item)| item);
+        seen.parsed += usize::from(hit.is_none());
+        if let Some(stamp) = stamp {
+            seen.stamps.insert(rel.clone(), stamp);
+        }
+        out.push((rel, hit));
+    }
+    out
 }
 
 pub(super) fn load_item<M, Id>(

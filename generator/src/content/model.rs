@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use diandan_functions::catalogue::{Allocation, GeoPoint};
 use diandan_functions::domain::{CourseId, LecturerId, PageId, ProgramId, TownshipId};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::locate::Locator;
 use super::source::Yaml;
 
 /// Where an item came from, kept so later checks can point into the file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Origin {
     pub rel: PathBuf,
     yaml: String,
@@ -119,7 +119,7 @@ pub struct TownshipMeta {
 }
 
 /// Front matter of `programs/<slug>.md`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramMeta {
     pub title: String,
@@ -141,7 +141,7 @@ fn yes() -> bool {
 }
 
 /// Front matter of `lecturers/<slug>.md`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LecturerMeta {
     pub name: String,
@@ -155,7 +155,7 @@ pub struct LecturerMeta {
 }
 
 /// `registration: { opens, closes }` of a course.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationMeta {
     #[serde(deserialize_with = "date")]
@@ -165,7 +165,7 @@ pub struct RegistrationMeta {
 }
 
 /// Front matter of `courses/<slug>.md`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CourseMeta {
     pub title: String,
@@ -195,7 +195,7 @@ fn default_max_per_guardian() -> i64 {
 }
 
 /// Front matter of `pages/<slug>.md`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageMeta {
     pub title: String,
@@ -278,8 +278,9 @@ fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
     })
 }
 
-/// An item read from a Markdown file: its id (the file stem), front matter and body.
-#[derive(Debug, Clone)]
+/// An item read from a Markdown file: its id (the file stem), front matter and body. It
+/// serialises for the CLI's memo of parsed files ([`super::memo`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Item<Id, Meta> {
     pub id: Id,
     pub meta: Meta,

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use diandan_functions::catalogue::Catalogue;
 
 use super::live::StoreData;
+use super::markdown::Made;
 use super::pages::Dep;
 use super::views::{site_view, township_view, Index, ProgramView, SlotView, Views};
 use super::{items, slots};
@@ -141,7 +142,7 @@ pub fn patch(
         |p| &p.id,
         c.programs.iter().map(|p| p.id.to_string()),
         &dirty.programs,
-        |i| items::program(c, &c.programs[i], data),
+        |i| items::program(c, &c.programs[i], data, &Made::default()),
         &mut |id, b, n| program_changed(&mut changed, id, b, n),
     );
     v.lecturers = merge(
@@ -149,7 +150,7 @@ pub fn patch(
         |l| &l.id,
         c.lecturers.iter().map(|l| l.id.to_string()),
         &dirty.lecturers,
-        |i| items::lecturer(c, &c.lecturers[i], &v, data),
+        |i| items::lecturer(c, &c.lecturers[i], &v, data, &Made::default()),
         &mut |id, _, _| {
             changed.lecturers.insert(id.to_owned());
         },
@@ -218,7 +219,7 @@ fn patch_courses(
         |k| &k.id,
         c.courses.iter().map(|k| k.id.to_string()),
         &redo,
-        |i| items::course(c, &c.courses[i], view, data, today),
+        |i| items::course(c, &c.courses[i], view, data, today, &Made::default()),
         &mut |id, _, _| {
             changed.courses.insert(id.to_owned());
         },

@@ -5,21 +5,29 @@ use diandan_functions::catalogue::{Window, WindowState};
 use rayon::prelude::*;
 
 use super::live::StoreData;
-use super::markdown;
+use super::markdown::{Made, Markup};
 use super::views::{category_url, date_label, CourseView, LecturerView, ProgramView, Views};
 use crate::content::model::{Content, Course, Lecturer, Program};
 use crate::content::validate::parse_session;
 
 /// Characters of a summary on list pages: two lines on a phone.
-const SUMMARY_CHARS: usize = 70;
+pub const SUMMARY_CHARS: usize = 70;
 
-pub fn programs(c: &Content, data: &StoreData) -> Vec<ProgramView> {
-    c.programs.par_iter().map(|p| program(c, p, data)).collect()
+/// An item's body as its view shows it, from `made` if an earlier build rendered it.
+fn markup(c: &Content, body: &str, made: &Made) -> Markup {
+    made.markup(body, c.site.allow_raw_html, SUMMARY_CHARS)
+}
+
+pub fn programs(c: &Content, data: &StoreData, made: &Made) -> Vec<ProgramView> {
+    c.programs
+        .par_iter()
+        .map(|p| program(c, p, data, made))
+        .collect()
 }
 
 /// One program's view; `c` gives the site-wide settings.
-pub fn program(c: &Content, p: &Program, data: &StoreData) -> ProgramView {
-    let raw = c.site.allow_raw_html;
+pub fn program(c: &Content, p: &Program, data: &StoreData, made: &Made) -> ProgramView {
+    let Markup { html, summary } = markup(c, &p.body, made);
     ProgramView {
         id: p.id.to_string(),
         url: format!("/programs/{}/", p.id),
@@ -32,20 +40,27 @@ pub fn program(c: &Content, p: &Program, data: &StoreData) -> ProgramView {
         tags: p.meta.tags.clone(),
         orderable: p.meta.orderable,
         orders: data.tallies.programs.get(&p.id).map_or(0, |t| t.total),
-        summary: markdown::summary(&p.body, SUMMARY_CHARS),
-        html: markdown::to_html(&p.body, raw),
+        summary,
+        html,
     }
 }
 
-pub fn lecturers(c: &Content, v: &Views, data: &StoreData) -> Vec<LecturerView> {
+pub fn lecturers(c: &Content, v: &Views, data: &StoreData, made: &Made) -> Vec<LecturerView> {
     c.lecturers
         .par_iter()
-        .map(|l| lecturer(c, l, v, data))
+        .map(|l| lecturer(c, l, v, data, made))
         .collect()
 }
 
 /// One lecturer's view; `v` must already hold the townships.
-pub fn lecturer(c: &Content, l: &Lecturer, v: &Views, data: &StoreData) -> LecturerView {
+pub fn lecturer(
+    c: &Content,
+    l: &Lecturer,
+    v: &Views,
+    data: &StoreData,
+    made: &Made,
+) -> LecturerView {
+    let Markup { html, summary } = markup(c, &l.body, made);
     let threshold = l.meta.threshold.unwrap_or(c.site.nomination_threshold);
     let tally = data.tallies.lecturers.get(&l.id);
     let nominations = tally.map_or(0, |t| t.nominations);
@@ -66,8 +81,8 @@ pub fn lecturer(c: &Content, l: &Lecturer, v: &Views, data: &StoreData) -> Lectu
         nominations,
         reached,
         percent: (nominations.min(limit) * 100) / limit,
-        summary: markdown::summary(&l.body, SUMMARY_CHARS),
-        html: markdown::to_html(&l.body, c.site.allow_raw_html),
+        summary,
+        html,
     }
 }
 
@@ -79,10 +94,16 @@ fn window_label(state: WindowState) -> &'static str {
     }
 }
 
-pub fn courses(c: &Content, v: &Views, data: &StoreData, today: NaiveDate) -> Vec<CourseView> {
+pub fn courses(
+    c: &Content,
+    v: &Views,
+    data: &StoreData,
+    today: NaiveDate,
+    made: &Made,
+) -> Vec<CourseView> {
     c.courses
         .par_iter()
-        .map(|k| course(c, k, v, data, today))
+        .map(|k| course(c, k, v, data, today, made))
         .collect()
 }
 
@@ -93,8 +114,10 @@ pub fn course(
     v: &Views,
     data: &StoreData,
     today: NaiveDate,
+    made: &Made,
 ) -> CourseView {
     let m = &k.meta;
+    let Markup { html, summary } = markup(c, &k.body, made);
     let state = Window {
         opens: m.registration.opens,
         closes: m.registration.closes,
@@ -126,8 +149,8 @@ pub fn course(
         confirmed: tally.map_or(0, |t| t.confirmed),
         places_left: tally.map_or(capacity, |t| t.places_left),
         waitlisted: tally.map_or(0, |t| t.waitlisted),
-        summary: markdown::summary(&k.body, SUMMARY_CHARS),
-        html: markdown::to_html(&k.body, c.site.allow_raw_html),
+        summary,
+        html,
         max_per_guardian: m.max_per_guardian,
         lottery: super::lottery::view(k, data, state),
     }

@@ -1,6 +1,54 @@
 //! Editors' Markdown → HTML with pulldown-cmark; raw HTML is shown as text unless the site allows it.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
 use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
+use serde::{Deserialize, Serialize};
+
+/// An item's body as its views show it: the HTML and the first paragraph's summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Markup {
+    pub html: String,
+    pub summary: String,
+}
+
+impl Markup {
+    /// Renders `body`; `summary_chars` is the summary's length.
+    pub fn of(body: &str, allow_html: bool, summary_chars: usize) -> Markup {
+        Markup {
+            html: to_html(body, allow_html),
+            summary: summary(body, summary_chars),
+        }
+    }
+}
+
+/// Bodies an earlier build already rendered, by [`Made::key`]: the CLI's memo hands them to
+/// the views so that an edit renders the Markdown of the edited items alone. Empty, every
+/// body is rendered.
+#[derive(Debug, Default)]
+pub struct Made(pub HashMap<u64, Markup>);
+
+impl Made {
+    /// What a body's markup is made from: its text, the raw-HTML setting and the summary's
+    /// length (a new binary, which may render otherwise, starts a new memo).
+    pub fn key(body: &str, allow_html: bool, summary_chars: usize) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (body, allow_html, summary_chars).hash(&mut h);
+        h.finish()
+    }
+
+    /// The markup of `body`, from the memo if an earlier build made it.
+    pub fn markup(&self, body: &str, allow_html: bool, summary_chars: usize) -> Markup {
+        let known = (!self.0.is_empty())
+            .then(|| self.0.get(&Made::key(body, allow_html, summary_chars)))
+            .flatten();
+        match known {
+            Some(m) => m.clone(),
+            None => Markup::of(body, allow_html, summary_chars),
+        }
+    }
+}
 
 /// Renders Markdown. With `allow_html` false, any HTML in the source is escaped, so a pasted
 /// `<script>` shows as text instead of running on residents' phones, and a link or image whose

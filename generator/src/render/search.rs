@@ -254,8 +254,10 @@ pub fn shard_path(n: usize) -> String {
 }
 
 /// One entry as the index holds it: its row of a shard, ready to be written, and where it goes.
-#[derive(Debug)]
-struct Indexed {
+/// The CLI's memo keeps them ([`Index::entries`], [`Index::reusing`]), so a build makes again
+/// only the entries whose hash changed.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Indexed {
     kind: u8,
     id: String,
     /// A hash of what the [`Entry`] is made from ([`Source::hash`]): an entry with the same
@@ -420,10 +422,43 @@ impl Index {
     }
 
     fn update_items(self, sources: Vec<impl Item>) -> (Index, IndexPatch) {
+        let Index {
+            count: before,
+            entries,
+            keys,
+        } = self;
+        let (next, members, _) = Index::reuse(before, entries, sources);
+        let put = (members.iter().enumerate())
+            .filter(|(n, _)| keys.get(*n) != Some(&next.keys[*n]))
+            .map(|(n, m)| (shard_path(n), next.shard(m)))
+            .collect();
+        let remove = (next.count..before).map(shard_path).collect();
+        (next, IndexPatch { put, remove })
+    }
+
+    /// Every entry, for the CLI's memo.
+    pub fn entries(&self) -> &[Indexed] {
+        &self.entries
+    }
+
+    /// The index of `v`, taking from `entries` (an earlier index's, of `count` shards) those
+    /// whose hash is unchanged instead of making them again; and how many it made.
+    pub fn reusing(count: usize, entries: Vec<Indexed>, v: &Views) -> (Index, usize) {
+        let (index, _, made) = Index::reuse(count, entries, sources(v).collect());
+        (index, made)
+    }
+
+    /// The index of `sources`, made from the `entries` of an index of `before` shards: an
+    /// entry whose hash is unchanged keeps its row; each shard's entries; how many entries
+    /// were made.
+    fn reuse(
+        before: usize,
+        entries: Vec<Indexed>,
+        sources: Vec<impl Item>,
+    ) -> (Index, Vec<Vec<u32>>, usize) {
         let count = shard_count(sources.len());
-        let (before, keys) = (self.count, self.keys);
         // With another number of shards every entry goes elsewhere: none is kept.
-        let mut old: Vec<Option<Indexed>> = (self.entries.into_iter())
+        let mut old: Vec<Option<Indexed>> = (entries.into_iter())
             .filter(|_| count == before)
             .map(Some)
             .collect();
@@ -448,16 +483,12 @@ impl Index {
                 at.and_then(|j| old[j].take()).filter(|e| e.hash == hash)
             })
             .collect();
+        let made = kept.iter().filter(|k| k.is_none()).count();
         let entries = (sources.into_par_iter().zip(hashes).zip(kept))
             .map(|((s, hash), kept)| kept.unwrap_or_else(|| Indexed::new(s.entry(), hash, count)))
             .collect();
-        let (next, members) = Index::of(count, entries);
-        let put = (members.iter().enumerate())
-            .filter(|(n, _)| keys.get(*n) != Some(&next.keys[*n]))
-            .map(|(n, m)| (shard_path(n), next.shard(m)))
-            .collect();
-        let remove = (count..before).map(shard_path).collect();
-        (next, IndexPatch { put, remove })
+        let (index, members) = Index::of(count, entries);
+        (index, members, made)
     }
 }
 

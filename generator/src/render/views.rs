@@ -8,6 +8,7 @@ use diandan_functions::catalogue::{Catalogue, SlotKind, WindowState};
 use serde::Serialize;
 
 use super::live::StoreData;
+use super::markdown::Made;
 use super::{items, slots};
 use crate::content::model::{Content, TownshipKind};
 
@@ -244,13 +245,19 @@ impl Views {
     /// Computes every view once, in one pass: items in the order they refer to each other
     /// (programs and townships, then lecturers, courses, slots and wishes), the index of ids
     /// made once from the content. `cat` is the content's catalogue; `data` what the store
-    /// knows.
-    pub fn new(c: &Content, cat: &Catalogue, data: &StoreData, today: NaiveDate) -> Views {
+    /// knows; `made` bodies an earlier build rendered ([`Made::default`]: none).
+    pub fn new(
+        c: &Content,
+        cat: &Catalogue,
+        data: &StoreData,
+        today: NaiveDate,
+        made: &Made,
+    ) -> Views {
         let mut v = Views {
             site: site_view(c),
             today,
             townships: c.townships.iter().map(township_view).collect(),
-            programs: items::programs(c, data),
+            programs: items::programs(c, data, made),
             lecturers: Vec::new(),
             courses: Vec::new(),
             slots: Vec::new(),
@@ -258,8 +265,8 @@ impl Views {
             index: Index::of(c),
             open: Default::default(),
         };
-        v.lecturers = items::lecturers(c, &v, data);
-        v.courses = items::courses(c, &v, data, today);
+        v.lecturers = items::lecturers(c, &v, data, made);
+        v.courses = items::courses(c, &v, data, today, made);
         v.slots = slots::slot_views(cat, &v, data, today);
         v.wishes = slots::wish_views(&v, data);
         v.open = super::data::OpenData::new(c, &v, data);

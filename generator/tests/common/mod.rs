@@ -79,6 +79,12 @@ pub fn search_index(root: &Path) -> Vec<(String, Vec<u8>)> {
     assert!(diandan::content::validate(&loaded).is_empty());
     let cat = catalogue::catalogue(&loaded.content);
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
-    let views = Views::new(&loaded.content, &cat, &StoreData::default(), today);
+    let views = Views::new(
+        &loaded.content,
+        &cat,
+        &StoreData::default(),
+        today,
+        &Default::default(),
+    );
     search::Index::new(&views).files()
 }

@@ -79,6 +79,47 @@ impl OpenData {
     }
 }
 
+/// When the open data were read, with a hash of the figures they showed then: the CLI's memo
+/// keeps it, so that a build whose store shows the same figures keeps the earlier time and
+/// writes none of the open data's files again.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ReadAt {
+    pub figures: u64,
+    pub built_at: String,
+    pub built_label: String,
+}
+
+impl OpenData {
+    /// A hash of everything the open data show but the moment they were read.
+    pub fn figures(&self) -> u64 {
+        let mut h = DefaultHasher::new();
+        let shown = serde_json::to_string(&(&self.charts, &self.downloads, &self.reports));
+        shown.unwrap_or_default().hash(&mut h);
+        for d in &self.datasets {
+            csv::to_csv(d, "").hash(&mut h);
+        }
+        h.finish()
+    }
+
+    /// When these data were read, with their figures.
+    pub fn read_at(&self) -> ReadAt {
+        ReadAt {
+            figures: self.figures(),
+            built_at: self.built_at.clone(),
+            built_label: self.built_label.clone(),
+        }
+    }
+
+    /// Takes the time of an earlier reading that showed the same figures: the data are the
+    /// same, and so are their files and pages.
+    pub fn keep_time(&mut self, earlier: &ReadAt) {
+        if self.built_at != earlier.built_at && self.figures() == earlier.figures {
+            self.built_at.clone_from(&earlier.built_at);
+            self.built_label.clone_from(&earlier.built_label);
+        }
+    }
+}
+
 fn hash_of(value: &Value) -> u64 {
     let mut h = DefaultHasher::new();
     value.to_string().hash(&mut h);
