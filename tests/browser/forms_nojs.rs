@@ -196,6 +196,10 @@ pub async fn keyboard_only_order(b: &Browser, server: &Server, javascript: bool)
     };
     b.type_text(phone).await;
     b.press(Key::Tab).await;
+    // 有安排时短信通知我: reached by Tab, ticked with the space bar.
+    assert_eq!(focused(b).await[1], json!("notify"));
+    b.press(Key::Space).await;
+    b.press(Key::Tab).await;
     assert_eq!(focused(b).await[1], json!("code"));
     if javascript {
         // 获取验证码 is next; Enter on it sends the code and brings the focus back to the field.

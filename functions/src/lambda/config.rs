@@ -265,11 +265,14 @@ pub fn load_catalogue(path: &Path) -> Result<Catalogue, ConfigError> {
 mod tests {
     use super::*;
 
+    const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
     #[test]
     fn the_admin_token_is_read_but_blank_is_none() {
         let base = |v: &str| match v {
             TABLE_VAR => Some("diandan".to_owned()),
             SECRET_VAR => Some("0123456789abcdef0123".to_owned()),
+            DATA_KEY_VAR => Some(KEY.to_owned()),
             ORIGIN_SECRET_VAR => Some("origin-secret-0123456789".to_owned()),
             _ => None,
         };
@@ -347,6 +350,7 @@ mod tests {
         let config = Config::from_lookup(|v| match v {
             TABLE_VAR => Some("diandan".into()),
             SECRET_VAR => Some("0123456789abcdef0123".into()),
+            DATA_KEY_VAR => Some(KEY.into()),
             ORIGIN_SECRET_VAR => Some("origin-secret-0123456789".into()),
             "LAMBDA_TASK_ROOT" => Some("/var/task".into()),
             _ => None,

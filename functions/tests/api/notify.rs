@@ -160,3 +160,50 @@ fn the_stream_filter_admits_new_outbox_items_only() {
         "a claim or an outcome does not wake it again"
     );
 }
+
+/// A place is told at once and reminded the day before its first session at ten, once; the
+/// reminder names the course, the date and the time.
+#[tokio::test]
+async fn a_place_is_reminded_the_day_before_the_first_session() {
+    use diandan_functions::sms::Template;
+    use diandan_functions::store::reminder_time;
+
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let mut place = registration(1, "王小明", 5, 3);
+    place.course = "summer-papercut".parse().unwrap();
+    place.remind_at = reminder_time(chrono::NaiveDate::from_ymd_opt(2026, 7, 10).unwrap());
+    place.at = china_offset()
+        .with_ymd_and_hms(2026, 7, 1, 9, 0, 0)
+        .single()
+        .unwrap();
+    store.register(place).await.unwrap();
+    let inbox = Arc::new(Inbox::new());
+    let sms = inbox.clone();
+    let app = app_on(store, catalogue(), (7, 1), move |s| {
+        s.with_sms(sms).with_data_key(data_key().clone())
+    });
+    let at = |day: u32, hour: u32| {
+        let t = china_offset()
+            .with_ymd_and_hms(2026, 7, day, hour, 0, 0)
+            .single()
+            .unwrap();
+        app.state.clone().with_clock(fixed_clock(t))
+    };
+    assert_eq!(
+        at(1, 10).send_messages().await.unwrap().sent,
+        1,
+        "told at once"
+    );
+    assert_eq!(
+        at(9, 9).send_messages().await.unwrap().sent,
+        0,
+        "not before ten the day before"
+    );
+    assert_eq!(at(9, 10).send_messages().await.unwrap().sent, 1, "reminded");
+    assert_eq!(at(9, 11).send_messages().await.unwrap().sent, 0, "once");
+    let messages = inbox.messages();
+    let reminder = messages.last().unwrap();
+    assert_eq!(reminder.template, Template::Reminder);
+    let words: Vec<&str> = reminder.params.iter().map(|(_, v)| v.as_str()).collect();
+    assert_eq!(words, ["“少儿剪纸暑期班”第一次上课", "7月10日", "09:00"]);
+}
