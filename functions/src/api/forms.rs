@@ -155,27 +155,14 @@ fn render_field(field: &FieldSpec, values: &Fields, error: Option<&FieldError>) 
     if matches!(field.control, Control::Phone) && !value.is_empty() {
         hint = Some("为保护您的隐私，手机号码不会显示在页面上，请重新填写。".to_owned());
     }
-    let mut described = Vec::new();
     let mut out = format!(
         "<div class=\"field{}\">\n<label for=\"{id}\">{}{}</label>\n",
         if error.is_some() { " field--error" } else { "" },
         escape(label(field.name)),
         if field.required { "" } else { "（选填）" },
     );
-    if let Some(hint) = &hint {
-        out.push_str(&format!(
-            "<p id=\"{id}-hint\" class=\"hint\">{}</p>\n",
-            escape(hint)
-        ));
-        described.push(format!("{id}-hint"));
-    }
-    if let Some(e) = error {
-        out.push_str(&format!(
-            "<p id=\"{id}-error\" class=\"error-message error\"><span class=\"visually-hidden\">错误：</span>{}</p>\n",
-            escape(&e.message)
-        ));
-        described.push(format!("{id}-error"));
-    }
+    let (notes, described) = notes(&id, hint.as_deref(), error);
+    out.push_str(&notes);
     let mut attrs = format!("id=\"{id}\" name=\"{}\"", field.name);
     if !described.is_empty() {
         attrs.push_str(&format!(" aria-describedby=\"{}\"", described.join(" ")));
@@ -234,26 +221,31 @@ fn control(control: &Control, attrs: &str, value: &str) -> String {
     }
 }
 
-/// A checkbox with its label after it, as people expect; ticked again if it was.
-fn render_checkbox(field: &FieldSpec, values: &Fields, error: Option<&FieldError>) -> String {
-    let id = field_id(field.name);
-    let ticked = matches!(values.raw(field.name).trim(), "1" | "on" | "true");
-    let mut described = Vec::new();
-    let mut notes = String::new();
-    if let Some(hint) = &field.hint {
-        notes.push_str(&format!(
+/// A field's hint and error paragraphs, and the ids that describe the control.
+fn notes(id: &str, hint: Option<&str>, error: Option<&FieldError>) -> (String, Vec<String>) {
+    let (mut out, mut described) = (String::new(), Vec::new());
+    if let Some(hint) = hint {
+        out.push_str(&format!(
             "<p id=\"{id}-hint\" class=\"hint\">{}</p>\n",
             escape(hint)
         ));
         described.push(format!("{id}-hint"));
     }
     if let Some(e) = error {
-        notes.push_str(&format!(
+        out.push_str(&format!(
             "<p id=\"{id}-error\" class=\"error-message error\"><span class=\"visually-hidden\">错误：</span>{}</p>\n",
             escape(&e.message)
         ));
         described.push(format!("{id}-error"));
     }
+    (out, described)
+}
+
+/// A checkbox with its label after it, as people expect; ticked again if it was.
+fn render_checkbox(field: &FieldSpec, values: &Fields, error: Option<&FieldError>) -> String {
+    let id = field_id(field.name);
+    let ticked = matches!(values.raw(field.name).trim(), "1" | "on" | "true");
+    let (notes, described) = notes(&id, field.hint.as_deref(), error);
     let describedby = if described.is_empty() {
         String::new()
     } else {
