@@ -126,6 +126,9 @@ pub(super) fn register(
     })
 }
 
+/// The first waiter's id, code, person, sealed number and reminder time.
+type Waiter = (i64, String, String, Option<String>, Option<i64>);
+
 /// The row behind a code, once the token has been checked against it.
 struct Row {
     id: i64,
@@ -187,7 +190,7 @@ fn cancel_row(tx: &Transaction<'_>, row: Row) -> Result<Cancellation, StoreError
     if row.status == RegistrationStatus::Confirmed {
         // The first waitlisted registration moves up: in draw order for a drawn course, else
         // the earliest (lowest id: ids follow commit order).
-        let first: Option<(i64, String, String, Option<String>, Option<i64>)> = tx
+        let first: Option<Waiter> = tx
             .prepare_cached(
                 "SELECT id, code, person, reach, remind_at FROM registrations
                  WHERE course = ?1 AND status = 'waitlisted' ORDER BY draw_rank, id LIMIT 1",
