@@ -122,6 +122,7 @@ macro_rules! store_conformance_tests {
             an_applied_plan_tells_each_resident_who_asked_once,
             a_forum_tells_the_lecturers_nominators,
             a_reply_tells_the_wishs_author_once,
+            a_plan_tells_more_residents_than_one_transaction_holds,
             activity_counts_by_month_in_china_time,
         );
     };

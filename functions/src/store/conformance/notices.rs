@@ -230,3 +230,24 @@ pub async fn a_reply_tells_the_wishs_author_once(store: Shared) {
     );
     assert_eq!(told[0].params["township"], "nanyu");
 }
+
+pub async fn a_plan_tells_more_residents_than_one_transaction_holds(store: Shared) {
+    for who in 1..=60 {
+        store.order(order("nanyu", who, true)).await.unwrap();
+    }
+    let slot = "2026-12-12-nanyu-stage";
+    let plan = vec![
+        assigned(slot, "minju", "南屿镇 60 人点单"),
+        assigned("2026-12-12-jingxi-stage", "minju", "荆溪镇"),
+    ];
+    assert_eq!(store.apply_plan(plan).await.unwrap(), 2);
+    let told = owed(&store, MessageKind::Scheduled).await;
+    let everyone: Vec<u32> = (1..=60).collect();
+    assert_eq!(
+        recipients(&told),
+        digits(&everyone),
+        "every one of the sixty"
+    );
+    assert_eq!(told.len(), 60, "once each");
+    assert_eq!(owed(&store, MessageKind::Reminder).await.len(), 60);
+}

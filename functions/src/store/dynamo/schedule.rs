@@ -5,11 +5,14 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
+use aws_sdk_dynamodb::types::TransactWriteItem;
+
 use super::db::{Backoff, Db, Query, Range, Tx, Written};
 use super::demand;
 use super::expr::{self, Cond};
 use super::item::{count, Item, ItemBuilder, Read};
 use super::keys::{self, part};
+use super::notices::{self, Owed};
 use crate::domain::SlotId;
 use crate::store::{Assignment, AssignmentSource, Performance, StoreError};
 
@@ -64,8 +67,9 @@ pub(super) async fn assignments(db: &Db) -> Result<Vec<Assignment>, StoreError> 
     Ok(all)
 }
 
-/// Stores the planner's assignments for slots that have none, in one transaction (several
-/// for plans of over 100 slots). A slot assigned meanwhile cancels it; it is then read again.
+/// Stores the planner's assignments for slots that have none, with the texts they owe, in
+/// one transaction (several for large plans: at most 100 items each). A slot assigned
+/// meanwhile cancels it; it is then read again.
 pub(super) async fn apply_plan(db: &Db, planned: &[Assignment]) -> Result<u32, StoreError> {
     planned.iter().try_for_each(check)?;
     let mut stored = 0u32;
@@ -75,29 +79,62 @@ pub(super) async fn apply_plan(db: &Db, planned: &[Assignment]) -> Result<u32, S
         let mut seen = BTreeSet::new();
         let todo: Vec<&Assignment> = (planned.iter())
             .filter(|a| !taken.contains(&a.slot) && seen.insert(a.slot.clone()))
-            .take(TRANSACTION_ITEMS)
             .collect();
-        if todo.is_empty() {
+        let batch = Batch::pack(db, &todo).await?;
+        if batch.assigned == 0 {
             return Ok(stored);
         }
-        let items = (todo.iter())
-            .map(|a| {
-                expr::put(
-                    &db.table,
-                    assignment_item(a, AssignmentSource::Auto),
-                    Some(Cond::absent()),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        match db.transact(items).await? {
+        match db.transact(batch.items).await? {
             Tx::Committed => {
-                stored += count(i64::try_from(todo.len()).unwrap_or(i64::MAX));
-                for a in todo {
-                    super::notices::tell_residents(db, a).await?;
+                stored += count(i64::try_from(batch.assigned).unwrap_or(i64::MAX));
+                for owed in batch.after {
+                    owed.queue(db).await?;
                 }
             }
             Tx::Cancelled(_) => backoff.wait().await?,
         }
+    }
+}
+
+/// One transaction of a plan: assignments with the texts they owe, and the texts that did not
+/// fit, to queue right after it.
+struct Batch {
+    items: Vec<TransactWriteItem>,
+    assigned: usize,
+    after: Vec<Owed>,
+}
+
+impl Batch {
+    /// Packs assignments from `todo`, each with as many of its residents' texts as fit.
+    async fn pack(db: &Db, todo: &[&Assignment]) -> Result<Self, StoreError> {
+        let mut batch = Batch {
+            items: Vec::new(),
+            assigned: 0,
+            after: Vec::new(),
+        };
+        for a in todo {
+            let owed = notices::owed(db, a).await?;
+            let full = batch.items.len() >= TRANSACTION_ITEMS;
+            let crowded =
+                batch.assigned > 0 && batch.items.len() + 1 + 3 * owed.len() > TRANSACTION_ITEMS;
+            if full || crowded {
+                break;
+            }
+            let put = assignment_item(a, AssignmentSource::Auto);
+            batch
+                .items
+                .push(expr::put(&db.table, put, Some(Cond::absent()))?);
+            batch.assigned += 1;
+            for one in owed {
+                let writes = one.writes(db)?;
+                if batch.items.len() + writes.len() <= TRANSACTION_ITEMS {
+                    batch.items.extend(writes);
+                } else {
+                    batch.after.push(one);
+                }
+            }
+        }
+        Ok(batch)
     }
 }
 
