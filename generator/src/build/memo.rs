@@ -14,7 +14,8 @@
 //! the open data's time changed), so a one-file edit writes no memo.
 
 use std::borrow::Cow;
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
+use std::io::Write;
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -90,9 +91,10 @@ pub fn binary() -> u64 {
     h.finish()
 }
 
+/// A hash of the body's bytes, fed as they are written (so the memo is never whole in memory).
 fn checksum(body: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    body.hash(&mut h);
+    h.write(body.as_bytes());
     h.finish()
 }
 
@@ -165,45 +167,89 @@ pub struct Sources<'a> {
 /// Writes the memo of this build beside `out`. A failure only costs the next build its
 /// shortcut.
 pub fn save(out: &Path, s: &Sources<'_>) {
-    let lines = lines(s);
-    let body: Vec<String> = (lines.par_iter())
-        .filter_map(|l| serde_json::to_string(l).ok())
-        .collect();
-    let body = body.join("\n");
-    let text = format!(
-        "{}\n{body}\nend {} {:016x}\n",
-        header(binary()),
-        body.len(),
-        checksum(&body)
-    );
     let (file, temp) = (sibling(out, "memo"), sibling(out, "memo.new"));
-    let written = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, &file));
+    let written = write_to(&temp, s).and_then(|()| std::fs::rename(&temp, &file));
     if let Err(e) = written {
         tracing::warn!(error = %e, "the build's memo could not be saved");
     }
 }
 
-/// Every line of the memo of this build.
-fn lines<'a>(s: &Sources<'a>) -> Vec<Line<'a>> {
+/// Streams the memo into `path` a line at a time: at 100,000 programs it is a quarter of a
+/// gigabyte, which must not sit in memory beside the build.
+fn write_to(path: &Path, s: &Sources<'_>) -> std::io::Result<()> {
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut body = Body {
+        out: file,
+        len: 0,
+        hash: std::collections::hash_map::DefaultHasher::new(),
+    };
+    writeln!(body.out, "{}", header(binary()))?;
+    each_line(s, &mut |line| body.line(line))?;
+    body.finish()?
+        .into_inner()
+        .map_err(|e| e.into_error())?
+        .sync_all()
+}
+
+/// The memo's body as it is written: its length and checksum so far.
+struct Body<W> {
+    out: W,
+    len: usize,
+    hash: std::collections::hash_map::DefaultHasher,
+}
+
+impl<W: Write> Body<W> {
+    /// Appends one line (a line that cannot be written as JSON is left out).
+    fn line(&mut self, line: &Line<'_>) -> std::io::Result<()> {
+        let Ok(json) = serde_json::to_vec(line) else {
+            return Ok(());
+        };
+        if self.len > 0 {
+            self.put(b"\n")?;
+        }
+        self.put(&json)
+    }
+
+    /// Closes the body with its length and checksum, which a reader checks.
+    fn finish(mut self) -> std::io::Result<W> {
+        let (len, sum) = (self.len, self.hash.finish());
+        write!(self.out, "\nend {len} {sum:016x}\n")?;
+        Ok(self.out)
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(bytes)?;
+        self.hash.write(bytes);
+        self.len += bytes.len();
+        Ok(())
+    }
+}
+
+/// Every line of the memo of this build, in order, each made only when it is written.
+fn each_line(
+    s: &Sources<'_>,
+    emit: &mut dyn FnMut(&Line<'_>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let c = &s.loaded.content;
     let now = SystemTime::now();
-    let mut out = Vec::new();
-    out.extend(stamped(&c.programs, s.seen, now, Line::Program));
-    out.extend(stamped(&c.lecturers, s.seen, now, Line::Lecturer));
-    out.extend(stamped(&c.courses, s.seen, now, Line::Course));
-    out.extend(stamped(&c.pages, s.seen, now, Line::Page));
-    out.extend(bodies(s).map(|(key, m)| Line::Body(key, Cow::Owned(m))));
-    out.push(Line::Shards(s.index.shards()));
-    out.extend(
-        s.index
-            .entries()
-            .iter()
-            .map(|e| Line::Entry(Cow::Borrowed(e))),
-    );
-    if s.store {
-        out.push(Line::Open(Cow::Owned(s.views.open.read_at())));
+    let items = (stamped(&c.programs, s.seen, now, Line::Program))
+        .chain(stamped(&c.lecturers, s.seen, now, Line::Lecturer))
+        .chain(stamped(&c.courses, s.seen, now, Line::Course))
+        .chain(stamped(&c.pages, s.seen, now, Line::Page));
+    for line in items {
+        emit(&line)?;
     }
-    out
+    for (key, m) in bodies(s) {
+        emit(&Line::Body(key, Cow::Owned(m)))?;
+    }
+    emit(&Line::Shards(s.index.shards()))?;
+    for e in s.index.entries() {
+        emit(&Line::Entry(Cow::Borrowed(e)))?;
+    }
+    if s.store {
+        emit(&Line::Open(Cow::Owned(s.views.open.read_at())))?;
+    }
+    Ok(())
 }
 
 /// A line for each item whose file's stamp is known and settled at `now` (a file written just
@@ -239,4 +285,48 @@ fn bodies<'a>(s: &Sources<'a>) -> impl Iterator<Item = (u64, Markup)> + 'a {
         .filter(|(k, view)| k.id.as_str() == view.id)
         .map(move |(k, view)| (key(&k.body), markup(&view.html, &view.summary)));
     programs.chain(lecturers).chain(courses)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(lines: &[Line<'_>]) -> String {
+        let mut out = Vec::new();
+        writeln!(out, "{}", header(7)).unwrap();
+        let mut body = Body {
+            out: &mut out,
+            len: 0,
+            hash: std::collections::hash_map::DefaultHasher::new(),
+        };
+        for line in lines {
+            body.line(line).unwrap();
+        }
+        body.finish().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_memo_written_a_line_at_a_time_reads_back_and_an_altered_one_does_not() {
+        let text = written(&[Line::Shards(3), Line::Shards(5)]);
+        let memo = Memo::parse(&text, 7).expect("the memo reads back whole");
+        assert_eq!(
+            memo.index.map(|(shards, _)| shards),
+            Some(5),
+            "both lines read"
+        );
+        assert!(
+            Memo::parse(&text.replacen("5", "4", 1), 7).is_none(),
+            "checksum"
+        );
+        assert!(Memo::parse(&text, 8).is_none(), "another binary's");
+        assert!(
+            Memo::parse(&text[..text.len() / 2], 7).is_none(),
+            "cut short"
+        );
+        assert!(
+            Memo::parse(&written(&[]), 7).is_some(),
+            "an empty memo is whole too"
+        );
+    }
 }
